@@ -1,0 +1,46 @@
+"""tftrace: where did the value in this TensorFlow variable come from?
+
+Record a ``tf.compat.v1`` program::
+
+    import tftrace
+    with tftrace.Session(trace="trace.json") as sess:
+        sess.run(init)
+        saver.restore(sess, "model.ckpt")
+
+or run it unchanged with ``tftrace run -o trace.json train.py``; then ask::
+
+    trace = tftrace.load("trace.json")
+    trace.origin("dense/kernel")
+
+Importing this package is cheap: TensorFlow is imported only when a recording class
+(``Session``, ``InteractiveSession``, ``wrap``, ``tracing``) is first used.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_RECORDER_NAMES = {"Session", "InteractiveSession", "wrap", "tracing"}
+
+__all__ = ["load", "Trace", "Session", "InteractiveSession", "wrap", "tracing", "__version__"]
+
+
+def load(path: str) -> "Any":
+    """Load a trace file into a :class:`tftrace.model.Trace` (no TensorFlow needed)."""
+    from tftrace.model import Trace
+
+    return Trace.load(path)
+
+
+def __getattr__(name: str) -> Any:
+    # Module-level __getattr__ (PEP 562) keeps `import tftrace` free of TensorFlow.
+    if name in _RECORDER_NAMES:
+        from tftrace.recorder import session
+
+        return getattr(session, name)
+    if name == "Trace":
+        from tftrace.model import Trace
+
+        return Trace
+    raise AttributeError(f"module 'tftrace' has no attribute {name!r}")

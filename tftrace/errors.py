@@ -1,0 +1,28 @@
+"""Exceptions users see. Each carries a one-line message fit for stderr."""
+from __future__ import annotations
+
+
+class TftraceError(Exception):
+    """Base class: bad input or usage. The CLI prints the message and exits with 2."""
+
+
+class TraceFormatError(TftraceError):
+    """A file is not a tftrace trace, is corrupt, or has a version we cannot read."""
+
+
+class TraceNotFound(TftraceError):
+    """The trace file does not exist or cannot be opened."""
+
+
+class UnknownVariable(TftraceError):
+    """A variable name that the trace does not contain."""
+
+    def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()):
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"no variable named {name!r} in the trace{hint}")
+
+
+class UnknownSession(TftraceError):
+    """A session number that the trace does not contain."""

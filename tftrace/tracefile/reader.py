@@ -1,0 +1,127 @@
+"""Reading a trace: JSON Lines in, validated record dataclasses out. Never executes code."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from tftrace.errors import TraceFormatError, TraceNotFound
+from tftrace.tracefile.records import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    RECORD_TYPES,
+    Header,
+    StreakRecord,
+)
+
+
+@dataclass
+class RawTrace:
+    """The records of one trace file, in file order, with streak records merged."""
+
+    path: str
+    header: Header
+    records: list[Any] = field(default_factory=list)
+    truncated: bool = False  # the last line was incomplete: the process was cut short
+    skipped: int = 0  # records of unknown type (from a newer minor writer)
+
+
+def read_trace(path: str | os.PathLike[str]) -> RawTrace:
+    """Read and validate a trace file.
+
+    Raises :class:`TraceNotFound` when the file cannot be opened and
+    :class:`TraceFormatError` (one-line message) when it is not a tftrace trace or a record
+    is malformed. A final incomplete line (a crash while writing) is dropped and the trace is
+    marked ``truncated``.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise TraceNotFound(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TraceNotFound(f"{path}: is a directory, not a trace file") from None
+    except OSError as e:
+        raise TraceNotFound(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TraceFormatError(f"{path}: not a tftrace trace (not UTF-8 text)") from None
+
+    lines = text.split("\n")
+    # A complete file ends with "\n", so the last element is "". Anything else is a line the
+    # writer did not finish.
+    tail = lines.pop()
+    truncated = bool(tail.strip())
+    if not lines and not truncated:
+        raise TraceFormatError(f"{path}: empty file, not a tftrace trace")
+
+    first = lines[0] if lines else tail
+    header = _parse_header(path, first)
+    if not lines:  # the header itself was cut short
+        raise TraceFormatError(f"{path}: trace cut short before its header was complete")
+
+    trace = RawTrace(path=path, header=header, truncated=truncated)
+    streaks: dict[tuple[int, int], int] = {}  # (session, streak) -> index in records
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            if lineno == len(lines):
+                # A torn last line that happens to end in "\n" cannot occur with our writer,
+                # but a partially synced file can end in garbage: treat as cut short.
+                trace.truncated = True
+                break
+            raise TraceFormatError(f"{path}:{lineno}: corrupt record (not valid JSON)") from None
+        if not isinstance(obj, dict):
+            raise TraceFormatError(f"{path}:{lineno}: corrupt record (not a JSON object)")
+        kind = obj.get("type")
+        cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+        if cls is None:
+            trace.skipped += 1
+            continue
+        try:
+            record = cls.from_json(obj)
+        except TraceFormatError as e:
+            raise TraceFormatError(f"{path}:{lineno}: {e}") from None
+        if isinstance(record, StreakRecord):
+            key = (record.session, record.streak)
+            if key in streaks:
+                i = streaks[key]
+                previous = trace.records[i]
+                # Totals from the newest record, samples accumulated.
+                trace.records[i] = StreakRecord(
+                    session=record.session, streak=record.streak,
+                    first_run=previous.first_run, last_run=record.last_run,
+                    count=record.count, location=previous.location or record.location,
+                    fetches=previous.fetches or record.fetches,
+                    writes=record.writes or previous.writes,
+                    samples=previous.samples + record.samples, final=record.final)
+                continue
+            streaks[key] = len(trace.records)
+        trace.records.append(record)
+    return trace
+
+
+def _parse_header(path: str, line: str) -> Header:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        raise TraceFormatError(f"{path}: not a tftrace trace (first line is not JSON)") from None
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
+        raise TraceFormatError(f"{path}: not a tftrace trace (no '{FORMAT_NAME}' header)")
+    version = obj.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise TraceFormatError(f"{path}: trace header has an invalid version {version!r}")
+    if version > FORMAT_VERSION:
+        raise TraceFormatError(
+            f"{path}: trace format version {version} is newer than this tftrace reads "
+            f"(up to {FORMAT_VERSION}); upgrade tftrace")
+    try:
+        return Header.from_json(obj)
+    except TraceFormatError as e:
+        raise TraceFormatError(f"{path}:1: {e}") from None
