@@ -1,0 +1,531 @@
+"""Which variables a run writes, and how — a static analysis of the graph.
+
+``GraphIndex`` knows a graph's variables, their initializers and read ops, and its Savers;
+it grows incrementally as ops are added. ``analyze_run`` takes the ops a ``Session.run``
+targets and the tensors it feeds and returns a ``RunPlan``: the fetch closure's writes
+(classified initializer / restore / assign / update), saves and reads. Plans depend only on
+the graph, so the session caches them per run signature; the only run-time input is the
+feed (checkpoint paths are fed to Savers), resolved by ``RunPlan.resolve_path``.
+
+This module is the "filter" half of the recorder (which variables, what kind); the session
+module does the acting (reading values, writing records).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from tftrace.recorder.capture import creation_location
+from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
+
+VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
+ASSIGN_OPS = frozenset({"Assign", "AssignVariableOp"})
+# Read-modify-write ops whose name does not say so by prefix.
+UPDATE_OPS = frozenset({
+    "AssignAdd", "AssignSub", "AssignAddVariableOp", "AssignSubVariableOp",
+    "ResourceStridedSliceAssign", "StridedSliceAssign",
+})
+UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Scatter",
+                   "ResourceScatter")
+RESTORE_OPS = frozenset({"RestoreV2", "Restore", "RestoreSlice"})
+SAVE_OPS = frozenset({"SaveV2", "Save", "SaveSlices"})
+# Ops that pass a value (or a variable handle) through unchanged.
+PASS_THROUGH = frozenset({"Identity", "RefIdentity", "IdentityN", "Snapshot", "StopGradient",
+                          "PlaceholderWithDefault"})
+# Ops that look at a variable without reading its value.
+NON_READS = frozenset({"VarIsInitializedOp", "IsVariableInitialized", "VariableShape",
+                       "DestroyResourceOp", "Assign", "AssignVariableOp"})
+RANDOM_OPS = frozenset({
+    "RandomUniform", "RandomUniformInt", "RandomStandardNormal", "TruncatedNormal",
+    "RandomShuffle", "Multinomial", "RandomGamma", "RandomPoisson", "RandomPoissonV2",
+    "ParameterizedTruncatedNormal", "RandomCrop",
+})
+FEED = "<feed>"
+
+
+def is_write_op(op_type: str) -> bool:
+    return op_type in ASSIGN_OPS or op_type in UPDATE_OPS or op_type.startswith(UPDATE_PREFIXES)
+
+
+def _is_state_tensor(tensor: Any) -> bool:
+    """A ref or resource tensor: what a write op takes as the variable it writes."""
+    dtype = tensor.dtype
+    return dtype._is_ref_dtype or dtype.name == "resource"  # noqa: SLF001 - only public test
+
+
+def variable_op_of(tensor: Any) -> Any | None:
+    """The variable op a ref/resource tensor refers to, through pass-through ops."""
+    op = tensor.op
+    for _ in range(32):
+        if op.type in VARIABLE_OPS:
+            return op
+        if op.type in PASS_THROUGH and op.inputs:
+            op = op.inputs[0].op
+            continue
+        return None
+    return None
+
+
+def _const_value(op: Any) -> Any:
+    from tensorflow.python.framework import tensor_util
+
+    return tensor_util.MakeNdarray(op.get_attr("value"))
+
+
+def _as_str(value: Any) -> str:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
+
+
+# --- the graph index ---------------------------------------------------------------------
+
+@dataclass
+class VariableInfo:
+    name: str
+    op: Any
+    record: VariableRecord
+    initializer_op: Any | None
+    read_tensor: Any | None  # a tensor whose value is the variable's value (no side effects)
+
+
+@dataclass
+class SaverInfo:
+    record: SaverRecord
+
+
+class GraphIndex:
+    """Variables, initializers and Savers of one ``tf.Graph``, discovered incrementally."""
+
+    def __init__(self, graph: Any, graph_id: int):
+        self.graph = graph
+        self.graph_id = graph_id
+        self.variables: dict[str, VariableInfo] = {}
+        self.savers: dict[str, SaverRecord] = {}
+        self.initializer_ops: dict[str, str] = {}  # initializer op name -> variable name
+        self._seen_ops = 0
+        self._seen_version: int | None = None
+
+    def refresh(self) -> tuple[list[VariableRecord], list[SaverRecord]]:
+        """Index ops added since the last call; return the new variables and Savers."""
+        version = self.graph.version
+        if version == self._seen_version:
+            return [], []
+        self._seen_version = version
+        ops = self.graph.get_operations()
+        new_ops = ops[self._seen_ops:]
+        self._seen_ops = len(ops)
+        var_objects = self._variable_objects()
+        new_vars = []
+        restore_ops = []
+        for op in new_ops:
+            if op.type in VARIABLE_OPS:
+                info = self._index_variable(op, var_objects.get(op.name))
+                self.variables[info.name] = info
+                new_vars.append(info.record)
+            elif op.type in RESTORE_OPS:
+                restore_ops.append(op)
+        # Initializers can be replaced after creation (init_from_checkpoint): re-check the
+        # initializer of every known variable whose Python object says otherwise.
+        for name, obj in var_objects.items():
+            info = self.variables.get(name)
+            init = getattr(obj, "initializer", None)
+            if info is not None and init is not None and info.initializer_op is not init:
+                self._set_initializer(info, init)
+                if info.record not in new_vars:
+                    new_vars.append(info.record)
+        new_savers = [s for s in (self._index_saver(op) for op in restore_ops) if s is not None]
+        return new_vars, new_savers
+
+    def _variable_objects(self) -> dict[str, Any]:
+        """Python Variable objects from the graph's collections, by op name."""
+        objects: dict[str, Any] = {}
+        for key in ("variables", "local_variables", "model_variables", "trainable_variables"):
+            for var in self.graph.get_collection(key):
+                op = getattr(var, "op", None)
+                if op is not None and op.type in VARIABLE_OPS:
+                    objects.setdefault(op.name, var)
+        return objects
+
+    def _index_variable(self, op: Any, obj: Any | None) -> VariableInfo:
+        dtype = op.get_attr("dtype")
+        shape_proto = op.get_attr("shape")
+        if shape_proto.unknown_rank:
+            shape = None
+        else:
+            shape = tuple(None if d.size < 0 else int(d.size) for d in shape_proto.dim)
+        trainable = None
+        if obj is not None:
+            trainable = obj in self.graph.get_collection("trainable_variables")
+        record = VariableRecord(
+            graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
+            dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
+            trainable=trainable)
+        info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
+                            read_tensor=None)
+        init = getattr(obj, "initializer", None) if obj is not None else None
+        if init is None:
+            init = self._initializer_by_convention(op)
+        if init is not None:
+            self._set_initializer(info, init)
+        info.read_tensor = self._find_read_tensor(op)
+        return info
+
+    def _initializer_by_convention(self, var_op: Any) -> Any | None:
+        """``<var>/Assign``, the op TensorFlow creates as a variable's initializer."""
+        try:
+            op = self.graph.get_operation_by_name(var_op.name + "/Assign")
+        except KeyError:
+            return None
+        if op.type in ASSIGN_OPS and variable_op_of(op.inputs[0]) is var_op:
+            return op
+        return None
+
+    def _set_initializer(self, info: VariableInfo, init_op: Any) -> None:
+        if info.initializer_op is not None:
+            self.initializer_ops.pop(info.initializer_op.name, None)
+        info.initializer_op = init_op
+        self.initializer_ops[init_op.name] = info.name
+        value = init_op.inputs[1] if len(init_op.inputs) > 1 else None
+        random, unseeded, sources = [], [], []
+        checkpoint = key = None
+        if value is not None:
+            origin = trace_restore(value)
+            if origin is not None:
+                restore_op, index = origin
+                checkpoint = _static_string(restore_op.inputs[0])
+                key = _restore_key(restore_op, index)
+            for op in _value_ancestors(value, fed=frozenset()):
+                if op.type in RANDOM_OPS:
+                    random.append(op.name)
+                    if not _is_seeded(op):
+                        unseeded.append(op.name)
+                elif op.type in VARIABLE_OPS and op is not info.op:
+                    sources.append(op.name)
+        init = InitializerInfo(op=init_op.name, random=tuple(sorted(random)),
+                               unseeded=tuple(sorted(unseeded)), sources=tuple(sorted(sources)),
+                               checkpoint=checkpoint, key=key)
+        info.record = VariableRecord(**{**info.record.__dict__, "initializer": init})
+
+    def _find_read_tensor(self, var_op: Any) -> Any | None:
+        if var_op.type != "VarHandleOp":
+            return var_op.outputs[0]  # fetching a ref tensor returns the variable's value
+        for consumer in var_op.outputs[0].consumers():
+            if consumer.type == "ReadVariableOp" and not consumer.control_inputs:
+                return consumer.outputs[0]
+        return None
+
+    def read_tensor(self, name: str) -> Any | None:
+        """A side-effect-free tensor holding the variable's value; created when missing."""
+        info = self.variables.get(name)
+        if info is None:
+            return None
+        if info.read_tensor is None and not self.graph.finalized:
+            from tensorflow.python.ops import gen_resource_variable_ops
+
+            # Resource variables built without a read op (rare: raw VarHandleOp users).
+            # Adding one op to a graph that is not finalized changes nothing the program sees.
+            with self.graph.as_default(), self.graph.name_scope(None):
+                info.read_tensor = gen_resource_variable_ops.read_variable_op(
+                    info.op.outputs[0], info.op.get_attr("dtype"),
+                    name="tftrace_read/" + info.name.replace("/", "_"))
+        return info.read_tensor
+
+    def _index_saver(self, restore_op: Any) -> SaverRecord | None:
+        if "checkpoint_initializer" in restore_op.name:  # init_from_checkpoint, not a Saver
+            return None
+        scope = restore_op.name.rpartition("/")[0]
+        keys: dict[str, str] = {}
+        for index, output in enumerate(restore_op.outputs):
+            key = _restore_key(restore_op, index)
+            for var_name in _restore_targets(output):
+                if key is not None:
+                    keys[key] = var_name
+        previous = self.savers.get(scope)
+        if previous is not None:  # sharded Savers have one RestoreV2 per device
+            keys = {**previous.keys, **keys}
+        first_id = min((op._id for op in self.graph.get_operations()
+                        if op.name.startswith(scope + "/")), default=restore_op._id)
+        record = SaverRecord(graph=self.graph_id, name=scope, keys=keys, index=first_id,
+                             location=creation_location(restore_op),
+                             filename_tensor=restore_op.inputs[0].name)
+        self.savers[scope] = record
+        return record
+
+
+def _is_seeded(op: Any) -> bool:
+    try:
+        return bool(op.get_attr("seed") or op.get_attr("seed2"))
+    except ValueError:
+        return True  # an op without seed attributes is not ours to judge
+
+
+def _restore_key(restore_op: Any, index: int) -> str | None:
+    names_op = restore_op.inputs[1].op
+    if names_op.type != "Const":
+        return None
+    names = _const_value(names_op).ravel()
+    return _as_str(names[index]) if index < len(names) else None
+
+
+def _restore_targets(output: Any) -> list[str]:
+    """Variables a RestoreV2 output is assigned to (through Identity ops)."""
+    names, stack, seen = [], [output], set()
+    while stack:
+        tensor = stack.pop()
+        for consumer in tensor.consumers():
+            if consumer.name in seen:
+                continue
+            seen.add(consumer.name)
+            if consumer.type in ASSIGN_OPS and consumer.inputs[1] is not None and \
+                    consumer.inputs[1].name == tensor.name:
+                var_op = variable_op_of(consumer.inputs[0])
+                if var_op is not None:
+                    names.append(var_op.name)
+            elif consumer.type in PASS_THROUGH:
+                stack.extend(consumer.outputs)
+    return names
+
+
+def trace_restore(value: Any) -> tuple[Any, int] | None:
+    """If ``value`` is a checkpoint tensor (RestoreV2 output through Identity), its source."""
+    tensor = value
+    for _ in range(32):
+        op = tensor.op
+        if op.type in RESTORE_OPS:
+            return op, tensor.value_index
+        if op.type in PASS_THROUGH and op.inputs:
+            tensor = op.inputs[0]
+            continue
+        return None
+    return None
+
+
+def _static_string(tensor: Any) -> str | None:
+    """A string tensor's value when it is a constant (possibly behind pass-through ops)."""
+    return resolve_string(tensor, {})
+
+
+def resolve_string(tensor: Any, feeds: Mapping[str, Any]) -> str | None:
+    """The value of a scalar string tensor: fed, constant, or a join of those."""
+    if tensor.name in feeds:
+        value = feeds[tensor.name]
+        try:
+            import numpy as np
+
+            value = np.asarray(value).ravel()[0] if not isinstance(value, (str, bytes)) else value
+        except Exception:
+            return None
+        return _as_str(value)
+    op = tensor.op
+    if op.type == "Const":
+        value = _const_value(op)
+        return _as_str(value.ravel()[0]) if value.size else None
+    if op.type in PASS_THROUGH and op.inputs:
+        return resolve_string(op.inputs[0], feeds)
+    if op.type == "StringJoin":
+        parts = [resolve_string(t, feeds) for t in op.inputs]
+        if any(p is None for p in parts):
+            return None
+        return _as_str(op.get_attr("separator")).join(parts)  # type: ignore[arg-type]
+    return None
+
+
+def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
+    """Ops the value of ``value`` is computed from (data inputs only; stops at feeds)."""
+    if value.name in fed:
+        return []
+    out, stack, seen = [], [value.op], {value.op.name}
+    while stack:
+        op = stack.pop()
+        out.append(op)
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                continue
+            parent = tensor.op
+            if parent.name not in seen and op.type not in NON_READS:
+                seen.add(parent.name)
+                stack.append(parent)
+    return out
+
+
+def _value_reads(value: Any, fed: frozenset[str]) -> tuple[set[str], bool]:
+    """Variables whose values ``value`` is computed from, and whether a feed is involved."""
+    if value.name in fed:
+        return set(), True
+    reads: set[str] = set()
+    uses_feed = False
+    stack, seen = [value.op], {value.op.name}
+    while stack:
+        op = stack.pop()
+        if op.type in VARIABLE_OPS:
+            reads.add(op.name)
+            continue
+        if op.type in NON_READS:
+            continue
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                uses_feed = True
+                continue
+            parent = tensor.op
+            if parent.name not in seen:
+                seen.add(parent.name)
+                stack.append(parent)
+    return reads, uses_feed
+
+
+# --- run plans ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlannedWrite:
+    variable: str
+    kind: str  # initializer | restore | assign | update
+    op: str
+    sources: tuple[str, ...] = ()
+    key: str | None = None  # checkpoint key, for restores
+    prefix_tensor: Any = None  # the string tensor holding the checkpoint path, for restores
+
+
+@dataclass(frozen=True)
+class PlannedSave:
+    prefix_tensor: Any
+    keys: dict[str, str]
+
+
+@dataclass
+class RunPlan:
+    """What one run signature does to variables. Immutable once built."""
+
+    writes: tuple[PlannedWrite, ...] = ()
+    saves: tuple[PlannedSave, ...] = ()
+    reads: frozenset[str] = frozenset()
+    fetch_names: tuple[str, ...] = ()
+    keepalive: Any = None  # the fetch/feed objects whose ids form the cache key
+    id: int = 0
+    written: tuple[str, ...] = field(default=())
+
+    @property
+    def update_only(self) -> bool:
+        """A training-style run: every write reads-modifies-writes, and nothing is saved."""
+        return bool(self.writes) and not self.saves and all(
+            w.kind == "update" for w in self.writes)
+
+    @property
+    def records_something(self) -> bool:
+        return bool(self.writes or self.saves)
+
+
+def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:
+    """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
+    fed = frozenset(fed)
+    closure = _closure(targets, fed)
+    writes: dict[tuple[str, str], PlannedWrite] = {}
+    saves = []
+    reads: set[str] = set()
+    for op in closure:
+        op_type = op.type
+        if op_type in SAVE_OPS:
+            saves.append(_plan_save(op, closure))
+            continue
+        if op_type == "ReadVariableOp" or op_type == "Identity" and op.inputs and \
+                op.inputs[0].op.type in ("VariableV2", "Variable"):
+            var_op = variable_op_of(op.inputs[0])
+            if var_op is not None:
+                reads.add(var_op.name)
+            continue
+        if not is_write_op(op_type):
+            if op_type not in NON_READS:
+                for tensor in op.inputs:
+                    if _is_state_tensor(tensor):
+                        var_op = variable_op_of(tensor)
+                        if var_op is not None:
+                            reads.add(var_op.name)  # e.g. ResourceGather
+            continue
+        for write in _classify_write(index, op, fed):
+            writes[(write.variable, write.op)] = write
+            if write.kind == "update":
+                reads.add(write.variable)
+    ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
+    return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
+                   written=tuple(sorted({w.variable for w in ordered})))
+
+
+def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
+    """Every op a run executes: transitive data and control inputs, stopping at feeds."""
+    stack = list(targets)
+    seen = {op.name for op in stack}
+    out = []
+    while stack:
+        op = stack.pop()
+        out.append(op)
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                continue
+            parent = tensor.op
+            if parent.name not in seen:
+                seen.add(parent.name)
+                stack.append(parent)
+        for parent in op.control_inputs:
+            if parent.name not in seen:
+                seen.add(parent.name)
+                stack.append(parent)
+    return out
+
+
+def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[PlannedWrite]:
+    op_type = op.type
+    if op_type in ASSIGN_OPS:
+        var_op = variable_op_of(op.inputs[0])
+        if var_op is None:
+            return []
+        name = var_op.name
+        value = op.inputs[1]
+        restore = trace_restore(value) if value.name not in fed else None
+        if restore is not None:
+            restore_op, output_index = restore
+            return [PlannedWrite(variable=name, kind="restore", op=op.name,
+                                 key=_restore_key(restore_op, output_index),
+                                 prefix_tensor=restore_op.inputs[0])]
+        value_reads, uses_feed = _value_reads(value, fed)
+        if name in value_reads:
+            return [PlannedWrite(variable=name, kind="update", op=op.name)]
+        sources = tuple(sorted(value_reads)) + ((FEED,) if uses_feed else ())
+        if index.initializer_ops.get(op.name) == name and not uses_feed:
+            return [PlannedWrite(variable=name, kind="initializer", op=op.name, sources=sources)]
+        return [PlannedWrite(variable=name, kind="assign", op=op.name, sources=sources)]
+    # Update family: every ref/resource input that is a variable is written (Adam writes the
+    # variable and its m and v slots in one ResourceApplyAdam).
+    out = []
+    for tensor in op.inputs:
+        if _is_state_tensor(tensor):
+            var_op = variable_op_of(tensor)
+            if var_op is not None:
+                out.append(PlannedWrite(variable=var_op.name, kind="update", op=op.name))
+    return out
+
+
+def _plan_save(op: Any, closure: list[Any]) -> PlannedSave:
+    keys: dict[str, str] = {}
+    names_op = op.inputs[1].op
+    names = _const_value(names_op).ravel() if names_op.type == "Const" else []
+    for key, tensor in zip(names, list(op.inputs)[3:]):
+        var_op = _saved_variable(tensor)
+        if var_op is not None:
+            keys[_as_str(key)] = var_op.name
+    prefix = op.inputs[0]
+    # Sharded Savers write parts under a temporary prefix and merge them into the real one.
+    for other in closure:
+        if other.type == "MergeV2Checkpoints":
+            prefix = other.inputs[1]
+            break
+    return PlannedSave(prefix_tensor=prefix, keys=keys)
+
+
+def _saved_variable(tensor: Any) -> Any | None:
+    op = tensor.op
+    for _ in range(32):
+        if op.type in VARIABLE_OPS:
+            return op
+        if (op.type in PASS_THROUGH or op.type == "ReadVariableOp") and op.inputs:
+            op = op.inputs[0].op
+            continue
+        return None
+    return None

@@ -1,0 +1,670 @@
+"""Traced sessions: ``tftrace.Session``, ``InteractiveSession``, ``wrap`` and ``tracing``.
+
+Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
+fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
+(3) only when the plan writes or saves something, records it. Training-loop runs (all
+writes are updates) are coalesced into streaks: a counter bump per step, plus a batched
+value read at steps 1, 2, 4, 8, ... so divergence is still caught.
+
+Fail-open: any exception inside tftrace disables recording for that session with one line
+on stderr; the user's run and its result or exception are never touched.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import os
+import platform
+import sys
+import threading
+import time
+import types
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from tensorflow.python.client import session as _tf_session
+from tensorflow.python.framework import ops as _ops
+
+from tftrace.recorder import patch
+from tftrace.recorder.capture import (
+    caller_location,
+    checkpoint_contents,
+    short_names,
+    summarize,
+)
+from tftrace.recorder.classify import GraphIndex, RunPlan, analyze_run, resolve_string
+from tftrace.tracefile import (
+    Header,
+    RecorderError,
+    RunError,
+    RunRecord,
+    SaveInfo,
+    SessionEnd,
+    SessionRecord,
+    StreakRecord,
+    StreakSample,
+    TraceWriter,
+    Write,
+)
+
+DEFAULT_TRACE = "tftrace.json"
+TRACE_ENV = "TFTRACE_TRACE"
+_PLAN_CACHE_LIMIT = 4096
+_MESSAGE_LIMIT = 4000
+
+_ORIG = patch.originals(_tf_session.BaseSession)
+_orig_run = _ORIG["run"]
+
+
+def default_trace_path() -> str:
+    return os.environ.get(TRACE_ENV) or DEFAULT_TRACE
+
+
+# --- process-wide state: one writer per trace path, one index per graph -------------------
+
+class TraceState:
+    """A trace file shared by every session of this process that names its path."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.lock = threading.RLock()
+        self.writer = TraceWriter(path, _header())
+        self._session_numbers = itertools.count(1)
+        self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
+        self.checkpoints: set[str] = set()
+        self.sessions = 0
+        self.runs = 0
+
+    def new_session_number(self) -> int:
+        with self.lock:
+            self.sessions += 1
+            return next(self._session_numbers)
+
+    def write(self, record: Any, flush: bool = True) -> None:
+        self.writer.write(record.to_json(), flush=flush)
+
+    def sync_graph(self, index: GraphIndex) -> None:
+        """Write variable and Saver records this trace has not seen (or that changed)."""
+        index.refresh()
+        with self.lock:
+            for info in index.variables.values():
+                key = (index.graph_id, info.name)
+                if self.emitted.get(key) is not info.record:
+                    self.emitted[key] = info.record
+                    self.write(info.record, flush=False)
+            for name, saver in index.savers.items():
+                key = (index.graph_id, "saver:" + name)
+                if self.emitted.get(key) is not saver:
+                    self.emitted[key] = saver
+                    self.write(saver, flush=False)
+            self.writer.flush()
+
+    def record_checkpoint(self, path: str | None) -> None:
+        if not path:
+            return
+        with self.lock:
+            if path in self.checkpoints:
+                return
+            self.checkpoints.add(path)
+        self.write(checkpoint_contents(path))
+
+
+def _header() -> Header:
+    tf = sys.modules.get("tensorflow")
+    return Header(tftrace=_version(), created=time.time(), pid=os.getpid(),
+                  argv=tuple(sys.argv), script=sys.argv[0] if sys.argv else None,
+                  cwd=os.getcwd(), python=platform.python_version(),
+                  tensorflow=getattr(tf, "__version__", None))
+
+
+def _version() -> str:
+    from tftrace import __version__
+
+    return __version__
+
+
+_states: dict[str, TraceState] = {}
+_states_lock = threading.Lock()
+_graphs: "weakref.WeakKeyDictionary[Any, GraphIndex]" = weakref.WeakKeyDictionary()
+_graph_numbers = itertools.count(1)
+_recorders: "weakref.WeakSet[SessionRecorder]" = weakref.WeakSet()
+
+
+def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
+    path = os.path.abspath(os.fspath(path or default_trace_path()))
+    with _states_lock:
+        state = _states.get(path)
+        if state is None or state.writer.closed:
+            state = _states[path] = TraceState(path)
+        return state
+
+
+def graph_index(graph: Any) -> GraphIndex:
+    index = _graphs.get(graph)
+    if index is None:
+        index = _graphs[graph] = GraphIndex(graph, next(_graph_numbers))
+    return index
+
+
+# --- the per-session recorder -------------------------------------------------------------
+
+@dataclass
+class _Streak:
+    number: int
+    plan: RunPlan
+    first_run: int
+    location: str | None
+    count: int = 0
+    last_run: int = 0
+    sampled_at: int = 0  # count at the last value sample
+    pending: list[StreakSample] = field(default_factory=list)
+
+
+class SessionRecorder:
+    """Records one session's runs into a trace."""
+
+    def __init__(self, session: Any, state: TraceState, location: str | None):
+        self._session = weakref.ref(session)
+        self.state = state
+        self.graph = session.graph
+        self.index = graph_index(self.graph)
+        self.number = state.new_session_number()
+        self.disabled = False
+        self.closed = False
+        self.run_index = 0
+        self._lock = threading.RLock()
+        self._plans: dict[Any, RunPlan] = {}
+        self._plan_ids = itertools.count(1)
+        self._streak_numbers = itertools.count(1)
+        self._streaks: dict[int, _Streak] = {}
+        self._seen_plans: set[int] = set()
+        self.reads: set[str] = set()
+        state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
+                                  kind=type(session).__name__, location=location,
+                                  time=time.time(), target=_target(session)))
+        state.sync_graph(self.index)
+        _recorders.add(self)
+
+    # -- before the run: the plan (hot path) --
+
+    def before(self, fetches: Any, feed_dict: Any) -> RunPlan:
+        leaves: list[Any] = []
+        fetch_key = _fetch_key(fetches, leaves)
+        fetch_count = len(leaves)
+        key = (fetch_key, _feed_key(feed_dict, leaves), self.graph.version)
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._new_plan(key, leaves, fetch_count, feed_dict)
+            if self._streaks and plan.records_something and not plan.update_only:
+                self._end_streaks()  # sample streak values *before* this run changes them
+        return plan
+
+    def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
+                  feed_dict: Any) -> RunPlan:
+        graph = self.graph
+        targets, names = [], []
+        for leaf in leaves[:fetch_count]:
+            op = _leaf_op(graph, leaf)
+            if op is not None:
+                targets.append(op)
+                names.append(leaf if isinstance(leaf, str) else getattr(leaf, "name", op.name))
+        fed = _fed_names(graph, feed_dict)
+        plan = analyze_run(self.index, targets, fed)
+        plan.fetch_names = short_names(str(n) for n in names)
+        plan.keepalive = leaves
+        plan.id = next(self._plan_ids)
+        self.state.sync_graph(self.index)
+        if len(self._plans) >= _PLAN_CACHE_LIMIT:
+            self._plans.clear()
+        # The graph version may have moved (sync added a read op): key on the new one too.
+        self._plans[key] = plan
+        self._plans[key[:2] + (graph.version,)] = plan
+        return plan
+
+    # -- after the run --
+
+    def after(self, plan: RunPlan, feed_dict: Any, started: float) -> None:
+        with self._lock:
+            self.run_index += 1
+            if plan.id not in self._seen_plans:
+                self._seen_plans.add(plan.id)
+                self.reads.update(plan.reads)
+            if not plan.records_something:
+                return
+            if plan.update_only:
+                self._streak_step(plan)
+            else:
+                self._record_run(plan, feed_dict, started, None)
+
+    def after_error(self, plan: RunPlan, feed_dict: Any, started: float,
+                    error: BaseException) -> None:
+        with self._lock:
+            self.run_index += 1
+            self.reads.update(plan.reads)
+            if self._streaks:
+                self._end_streaks()
+            self._record_run(plan, feed_dict, started, error)
+
+    def _streak_step(self, plan: RunPlan) -> None:
+        streak = self._streaks.get(plan.id)
+        if streak is None:
+            streak = _Streak(number=next(self._streak_numbers), plan=plan,
+                             first_run=self.run_index, location=caller_location())
+            self._streaks[plan.id] = streak
+        streak.count += 1
+        streak.last_run = self.run_index
+        count = streak.count
+        if count & (count - 1) == 0:  # 1, 2, 4, 8, ...: the geometric schedule
+            self._sample([streak])
+            self._write_streak(streak, final=False)
+
+    def _sample(self, streaks: list[_Streak]) -> None:
+        names = sorted({name for s in streaks for name in s.plan.written})
+        values = self._read_values(names)
+        for streak in streaks:
+            streak.sampled_at = streak.count
+            streak.pending.append(StreakSample(
+                run=streak.last_run, count=streak.count,
+                values={n: values[n] for n in streak.plan.written if n in values}))
+
+    def _write_streak(self, streak: _Streak, final: bool) -> None:
+        plan = streak.plan
+        self.state.write(StreakRecord(
+            session=self.number, streak=streak.number, first_run=streak.first_run,
+            last_run=streak.last_run, count=streak.count, location=streak.location,
+            fetches=plan.fetch_names,
+            writes=tuple(Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
+            samples=tuple(streak.pending), final=final))
+        streak.pending = []
+
+    def _end_streaks(self) -> None:
+        streaks = sorted(self._streaks.values(), key=lambda s: s.number)
+        self._streaks.clear()
+        unsampled = [s for s in streaks if s.sampled_at != s.count]
+        if unsampled:
+            self._sample(unsampled)
+        for streak in streaks:
+            self._write_streak(streak, final=True)
+
+    def _record_run(self, plan: RunPlan, feed_dict: Any, started: float,
+                    error: BaseException | None) -> None:
+        feeds = _feed_values(self.graph, feed_dict) if (plan.saves or any(
+            w.prefix_tensor is not None for w in plan.writes)) else {}
+        writes = []
+        for w in plan.writes:
+            checkpoint = resolve_string(w.prefix_tensor, feeds) if w.prefix_tensor is not None \
+                else None
+            if checkpoint is not None:
+                self.state.record_checkpoint(checkpoint)
+            writes.append(Write(variable=w.variable, kind=w.kind, op=w.op,
+                                checkpoint=checkpoint, key=w.key, sources=w.sources))
+        saves = [SaveInfo(path=resolve_string(s.prefix_tensor, feeds), keys=s.keys)
+                 for s in plan.saves]
+        to_read = set(plan.written)
+        for save in saves:
+            to_read.update(save.keys.values())
+        values = {} if error is not None else self._read_values(sorted(to_read))
+        run_error = None
+        if error is not None:
+            run_error = RunError(type=type(error).__name__, message=_message(error),
+                                 uninitialized=_uninitialized_names(error))
+        record = RunRecord(
+            session=self.number, run=self.run_index, time=started,
+            duration=time.time() - started, location=caller_location(),
+            fetches=plan.fetch_names, writes=tuple(writes), values=values,
+            save=saves[0] if saves else None, error=run_error,
+            reads=tuple(sorted(plan.reads)) if error is not None else ())
+        self.state.write(record)
+        for save in saves[1:]:  # several Savers saved in one run: rare, one record each
+            self.state.write(RunRecord(session=self.number, run=self.run_index, time=started,
+                                       location=record.location, save=save))
+
+    def _read_values(self, names: list[str]) -> dict[str, Any]:
+        """Value summaries of ``names``, read in one batched run."""
+        session = self._session()
+        if session is None or not names:
+            return {}
+        pairs = [(n, self.index.read_tensor(n)) for n in names]
+        pairs = [(n, t) for n, t in pairs if t is not None]
+        if not pairs:
+            return {}
+        try:
+            arrays = _orig_run(session, [t for _, t in pairs])
+        except Exception:
+            # One of them is not initialized (a write failed half-way): read one by one.
+            arrays = []
+            for _, tensor in pairs:
+                try:
+                    arrays.append(_orig_run(session, tensor))
+                except Exception:
+                    arrays.append(None)
+        out = {}
+        for (name, _), array in zip(pairs, arrays):
+            if array is not None:
+                dtype = self.index.variables[name].record.dtype
+                out[name] = summarize(array, dtype)
+        return out
+
+    # -- end of the session --
+
+    def close(self) -> None:
+        with self._lock:
+            if self.closed or self.disabled:
+                return
+            self.closed = True
+            if self._streaks:
+                self._end_streaks()
+            self.state.sync_graph(self.index)
+            self.state.write(SessionEnd(session=self.number, runs=self.run_index,
+                                        time=time.time(), reads=tuple(sorted(self.reads))))
+
+    def fail(self, error: BaseException) -> None:
+        """An internal error: stop recording this session, say so once, carry on."""
+        if self.disabled:
+            return
+        self.disabled = True
+        self._streaks.clear()
+        message = f"{type(error).__name__}: {error}"
+        try:
+            self.state.write(RecorderError(session=self.number, message=message,
+                                           time=time.time()))
+        except Exception:
+            pass
+        try:
+            sys.stderr.write(f"tftrace: internal error; stopped recording session "
+                             f"{self.number} (your program is not affected): {message}\n")
+        except Exception:
+            pass
+
+
+def _target(session: Any) -> str:
+    target = getattr(session, "_target", "")
+    return target.decode("utf-8", "replace") if isinstance(target, bytes) else str(target or "")
+
+
+def _message(error: BaseException) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT] + " ..."
+
+
+_UNINITIALIZED_PATTERNS = None
+
+
+def _uninitialized_names(error: BaseException) -> tuple[str, ...]:
+    """Variables TensorFlow's FailedPreconditionError says were read uninitialized."""
+    global _UNINITIALIZED_PATTERNS
+    if type(error).__name__ != "FailedPreconditionError":
+        return ()
+    import re
+
+    if _UNINITIALIZED_PATTERNS is None:
+        _UNINITIALIZED_PATTERNS = [
+            re.compile(r"uninitialized value ([^\s\[\]\"';,]+)"),
+            re.compile(r"reading resource variable ([^\s\[\]\"';,]+) from Container"),
+        ]
+    text = str(error)
+    names = []
+    for pattern in _UNINITIALIZED_PATTERNS:
+        names.extend(m.group(1).rstrip(".") for m in pattern.finditer(text))
+    return tuple(dict.fromkeys(names))
+
+
+# --- run signatures -----------------------------------------------------------------------
+
+def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
+    """A hashable key for the fetch structure; graph elements by identity.
+
+    The leaf objects are kept alive by the cached plan, so an ``id`` in a key can never
+    be reused by another object while the plan exists.
+    """
+    if isinstance(fetches, str):
+        leaves.append(fetches)
+        return fetches
+    if isinstance(fetches, (list, tuple)):
+        return (type(fetches).__name__,) + tuple(_fetch_key(f, leaves) for f in fetches)
+    if isinstance(fetches, dict):
+        return ("dict",) + tuple((k, _fetch_key(v, leaves)) for k, v in fetches.items())
+    if fetches is None:
+        return None
+    leaves.append(fetches)
+    return id(fetches)
+
+
+def _feed_key(feed_dict: Any, leaves: list[Any]) -> Any:
+    if not feed_dict:
+        return ()
+    key = []
+    for k in feed_dict:
+        if isinstance(k, str):
+            key.append(k)
+        else:
+            leaves.append(k)
+            key.append(id(k))
+    return tuple(key)
+
+
+def _leaf_op(graph: Any, leaf: Any) -> Any | None:
+    try:
+        element = graph.as_graph_element(leaf, allow_tensor=True, allow_operation=True)
+    except Exception:
+        # SparseTensor and other composites: their components' ops.
+        for attr in ("indices", "values", "op"):
+            part = getattr(leaf, attr, None)
+            if part is not None and hasattr(part, "op"):
+                return part.op
+            if part is not None and hasattr(part, "type") and hasattr(part, "inputs"):
+                return part
+        return None
+    return element if isinstance(element, _ops.Operation) else element.op
+
+
+def _feed_tensor_name(graph: Any, key: Any) -> str | None:
+    try:
+        element = graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
+    except Exception:
+        return None
+    return getattr(element, "name", None)
+
+
+def _fed_names(graph: Any, feed_dict: Any) -> list[str]:
+    if not feed_dict:
+        return []
+    names = []
+    for key in feed_dict:
+        name = _feed_tensor_name(graph, key)
+        if name is not None:
+            names.append(name)
+    return names
+
+
+def _feed_values(graph: Any, feed_dict: Any) -> dict[str, Any]:
+    if not feed_dict:
+        return {}
+    out = {}
+    for key, value in feed_dict.items():
+        name = _feed_tensor_name(graph, key)
+        if name is not None:
+            out[name] = value
+    return out
+
+
+# --- the traced run, shared by every way of tracing ---------------------------------------
+
+def traced_run(session: Any, fetches: Any, feed_dict: Any = None, options: Any = None,
+               run_metadata: Any = None) -> Any:
+    recorder = session.__dict__.get("_tftrace_recorder")
+    if recorder is None and "_tftrace_recorder" not in session.__dict__ and \
+            patch.SESSION_MODULE in sys.modules and \
+            patch._ORIGINALS in _tf_session.BaseSession.__dict__:
+        recorder = attach(session, None)  # a session created before tracing was installed
+    if recorder is None or recorder.disabled or recorder.closed:
+        return _orig_run(session, fetches, feed_dict, options, run_metadata)
+    try:
+        plan = recorder.before(fetches, feed_dict)
+    except Exception as e:  # never let tftrace break the user's run
+        recorder.fail(e)
+        return _orig_run(session, fetches, feed_dict, options, run_metadata)
+    started = time.time()
+    try:
+        result = _orig_run(session, fetches, feed_dict, options, run_metadata)
+    except BaseException as error:
+        try:
+            recorder.after_error(plan, feed_dict, started, error)
+        except Exception as e:
+            recorder.fail(e)
+        raise  # the same exception object, its traceback untouched
+    try:
+        recorder.after(plan, feed_dict, started)
+    except Exception as e:
+        recorder.fail(e)
+    return result
+
+
+def attach(session: Any, trace: str | os.PathLike[str] | None) -> SessionRecorder | None:
+    """Start recording ``session`` into ``trace``; never raises."""
+    try:
+        recorder = SessionRecorder(session, trace_state(trace), caller_location())
+    except Exception as e:
+        session.__dict__["_tftrace_recorder"] = None
+        sys.stderr.write(f"tftrace: internal error; not recording this session (your program "
+                         f"is not affected): {type(e).__name__}: {e}\n")
+        return None
+    session.__dict__["_tftrace_recorder"] = recorder
+    return recorder
+
+
+def finish(session: Any) -> None:
+    """Record the end of ``session`` (idempotent; never raises)."""
+    recorder = session.__dict__.get("_tftrace_recorder")
+    if recorder is None:
+        return
+    try:
+        recorder.close()
+    except Exception as e:
+        recorder.fail(e)
+
+
+def recorder_of(session: Any) -> SessionRecorder | None:
+    """The recorder attached to a session, if any (for tests and tools)."""
+    return session.__dict__.get("_tftrace_recorder")
+
+
+# --- public classes -----------------------------------------------------------------------
+
+class Session(_tf_session.Session):
+    """A ``tf.compat.v1.Session`` that records every variable write into a trace.
+
+    Drop-in: same constructor plus ``trace=`` (the trace file; default ``$TFTRACE_TRACE`` or
+    ``tftrace.json``). Sessions of one process naming the same path share one trace::
+
+        with tftrace.Session(trace="trace.json") as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+    """
+
+    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
+                 trace: str | os.PathLike[str] | None = None):
+        self.__dict__["_tftrace_explicit"] = True
+        super().__init__(target, graph, config)
+        attach(self, trace)
+
+    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
+            run_metadata: Any = None) -> Any:
+        return traced_run(self, fetches, feed_dict, options, run_metadata)
+
+    def close(self) -> None:
+        finish(self)
+        super().close()
+
+
+class InteractiveSession(_tf_session.InteractiveSession):
+    """A traced ``tf.compat.v1.InteractiveSession`` (installs itself as default session)."""
+
+    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
+                 trace: str | os.PathLike[str] | None = None):
+        self.__dict__["_tftrace_explicit"] = True
+        super().__init__(target, graph, config)
+        attach(self, trace)
+
+    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
+            run_metadata: Any = None) -> Any:
+        return traced_run(self, fetches, feed_dict, options, run_metadata)
+
+    def close(self) -> None:
+        finish(self)
+        super().close()
+
+
+def wrap(session: Any, trace: str | os.PathLike[str] | None = None) -> Any:
+    """Trace an existing session in place and return it.
+
+    Its ``run`` and ``close`` are replaced on the instance, so code holding the session
+    (and ``op.run()`` through the default session) is traced from now on.
+    """
+    if recorder_of(session) is None:
+        session.__dict__["_tftrace_explicit"] = True
+        attach(session, trace)
+        session.run = types.MethodType(traced_run, session)
+        original_close = session.close
+
+        def close() -> None:
+            finish(session)
+            original_close()
+
+        session.close = close
+    return session
+
+
+@contextlib.contextmanager
+def tracing(trace: str | os.PathLike[str] | None = None) -> Iterator[None]:
+    """Trace every session created inside the block (MonitoredSession's too)::
+
+        with tftrace.tracing("trace.json"):
+            with tf.compat.v1.train.MonitoredTrainingSession(...) as sess:
+                ...
+    """
+    previous = os.environ.get(TRACE_ENV)
+    if trace is not None:
+        os.environ[TRACE_ENV] = os.fspath(trace)
+    patch.install()
+    try:
+        yield
+    finally:
+        finish_all()
+        patch.uninstall()
+        if trace is not None:
+            if previous is None:
+                os.environ.pop(TRACE_ENV, None)
+            else:
+                os.environ[TRACE_ENV] = previous
+
+
+def finish_all() -> None:
+    """Close every open recorder and flush every trace (process exit, end of ``run``)."""
+    for recorder in list(_recorders):
+        try:
+            recorder.close()
+        except Exception as e:
+            recorder.fail(e)
+    with _states_lock:
+        for state in _states.values():
+            try:
+                state.writer.flush()
+            except Exception:
+                pass
+
+
+def close_traces() -> list[TraceState]:
+    """Finish every recorder and close every trace file; returns the traces written."""
+    finish_all()
+    with _states_lock:
+        states = list(_states.values())
+        _states.clear()
+    for state in states:
+        state.writer.close()
+    return states
+
+
+atexit.register(finish_all)
