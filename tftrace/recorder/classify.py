@@ -392,7 +392,7 @@ class PlannedSave:
 
 @dataclass
 class RunPlan:
-    """What one run signature does to variables. Immutable once built."""
+    """What one run signature does to variables. Built once, then read on every run."""
 
     writes: tuple[PlannedWrite, ...] = ()
     saves: tuple[PlannedSave, ...] = ()
@@ -400,17 +400,15 @@ class RunPlan:
     fetch_names: tuple[str, ...] = ()
     keepalive: Any = None  # the fetch/feed objects whose ids form the cache key
     id: int = 0
-    written: tuple[str, ...] = field(default=())
+    written: tuple[str, ...] = ()
+    # Precomputed: they are tested on every run of the hot path.
+    update_only: bool = field(init=False)  # a training-style run: only updates, no save
+    records_something: bool = field(init=False)
 
-    @property
-    def update_only(self) -> bool:
-        """A training-style run: every write reads-modifies-writes, and nothing is saved."""
-        return bool(self.writes) and not self.saves and all(
+    def __post_init__(self) -> None:
+        self.records_something = bool(self.writes or self.saves)
+        self.update_only = bool(self.writes) and not self.saves and all(
             w.kind == "update" for w in self.writes)
-
-    @property
-    def records_something(self) -> bool:
-        return bool(self.writes or self.saves)
 
 
 def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:

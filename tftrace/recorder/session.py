@@ -160,6 +160,7 @@ class _Streak:
     last_run: int = 0
     sampled_at: int = 0  # count at the last value sample
     pending: list[StreakSample] = field(default_factory=list)
+    written: bool = False  # a record of it is in the trace (later ones omit its writes)
 
 
 class SessionRecorder:
@@ -184,7 +185,8 @@ class SessionRecorder:
         state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
                                   kind=type(session).__name__, location=location,
                                   time=time.time(), target=_target(session)))
-        state.sync_graph(self.index)
+        with self.graph.as_default():
+            state.sync_graph(self.index)
         _recorders.add(self)
 
     # -- before the run: the plan (hot path) --
@@ -197,7 +199,8 @@ class SessionRecorder:
         with self._lock:
             plan = self._plans.get(key)
             if plan is None:
-                plan = self._new_plan(key, leaves, fetch_count, feed_dict)
+                with self.graph.as_default():  # TF refuses graph access from outside it
+                    plan = self._new_plan(key, leaves, fetch_count, feed_dict)
             if self._streaks and plan.records_something and not plan.update_only:
                 self._end_streaks()  # sample streak values *before* this run changes them
         return plan
@@ -237,16 +240,18 @@ class SessionRecorder:
             if plan.update_only:
                 self._streak_step(plan)
             else:
-                self._record_run(plan, feed_dict, started, None)
+                with self.graph.as_default():
+                    self._record_run(plan, feed_dict, started, None)
 
     def after_error(self, plan: RunPlan, feed_dict: Any, started: float,
                     error: BaseException) -> None:
         with self._lock:
             self.run_index += 1
             self.reads.update(plan.reads)
-            if self._streaks:
-                self._end_streaks()
-            self._record_run(plan, feed_dict, started, error)
+            with self.graph.as_default():
+                if self._streaks:
+                    self._end_streaks()
+                self._record_run(plan, feed_dict, started, error)
 
     def _streak_step(self, plan: RunPlan) -> None:
         streak = self._streaks.get(plan.id)
@@ -263,7 +268,8 @@ class SessionRecorder:
 
     def _sample(self, streaks: list[_Streak]) -> None:
         names = sorted({name for s in streaks for name in s.plan.written})
-        values = self._read_values(names)
+        with self.graph.as_default():
+            values = self._read_values(names)
         for streak in streaks:
             streak.sampled_at = streak.count
             streak.pending.append(StreakSample(
@@ -275,10 +281,13 @@ class SessionRecorder:
         self.state.write(StreakRecord(
             session=self.number, streak=streak.number, first_run=streak.first_run,
             last_run=streak.last_run, count=streak.count, location=streak.location,
-            fetches=plan.fetch_names,
-            writes=tuple(Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
+            fetches=() if streak.written else plan.fetch_names,
+            # The reader keeps the first record's writes; repeating them costs space only.
+            writes=() if streak.written else tuple(
+                Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
             samples=tuple(streak.pending), final=final))
         streak.pending = []
+        streak.written = True
 
     def _end_streaks(self) -> None:
         streaks = sorted(self._streaks.values(), key=lambda s: s.number)
@@ -355,9 +364,10 @@ class SessionRecorder:
             if self.closed or self.disabled:
                 return
             self.closed = True
-            if self._streaks:
-                self._end_streaks()
-            self.state.sync_graph(self.index)
+            with self.graph.as_default():
+                if self._streaks:
+                    self._end_streaks()
+                self.state.sync_graph(self.index)
             self.state.write(SessionEnd(session=self.number, runs=self.run_index,
                                         time=time.time(), reads=tuple(sorted(self.reads))))
 
@@ -424,9 +434,9 @@ def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
         leaves.append(fetches)
         return fetches
     if isinstance(fetches, (list, tuple)):
-        return (type(fetches).__name__,) + tuple(_fetch_key(f, leaves) for f in fetches)
+        return (type(fetches), *[_fetch_key(f, leaves) for f in fetches])
     if isinstance(fetches, dict):
-        return ("dict",) + tuple((k, _fetch_key(v, leaves)) for k, v in fetches.items())
+        return (dict, *[(k, _fetch_key(v, leaves)) for k, v in fetches.items()])
     if fetches is None:
         return None
     leaves.append(fetches)

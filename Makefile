@@ -1,0 +1,48 @@
+# The whole set-up is two commands: `make demo` and `make test` (both create .venv).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.tftrace-installed
+DEMO   := demo
+
+.PHONY: demo test test-fast bench examples-traces dot clean help
+
+help:
+	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain it"
+	@echo "make test   - run the whole test suite"
+	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
+	@echo "make bench  - run the benchmarks"
+
+# Re-install when the project's dependencies change.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all,test]'
+	touch $(STAMP)
+
+# Graphviz's `dot` binary: installed with apt when missing and we may (root).
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Graphviz (dot) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz 'dot' is missing: install it (apt-get install graphviz / brew install graphviz)"; \
+	  fi; }
+
+demo: $(STAMP) dot
+	@mkdir -p $(DEMO)
+	$(PY) -m tftrace run -o $(DEMO)/restore_then_init.json examples/restore_then_init.py
+	$(PY) -m tftrace explain $(DEMO)/restore_then_init.json encoder/w
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/overhead.py
+
+examples-traces: $(STAMP)
+	$(PY) examples/record_all.py
+
+clean:
+	rm -rf $(DEMO) ckpt .pytest_cache
