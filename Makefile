@@ -33,7 +33,7 @@ dot:
 demo: $(STAMP) dot
 	@mkdir -p $(DEMO)
 	$(PY) -m tftrace run -o $(DEMO)/restore_then_init.json examples/restore_then_init.py
-	$(PY) -m tftrace explain $(DEMO)/restore_then_init.json encoder/w
+	$(PY) -m tftrace explain $(DEMO)/restore_then_init.json dense/kernel
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 
 examples-traces: $(STAMP)
-	$(PY) examples/record_all.py
+	$(PY) tools/record_examples.py
 
 clean:
 	rm -rf $(DEMO) ckpt .pytest_cache

@@ -75,12 +75,24 @@ class TraceState:
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
         self.checkpoints: set[str] = set()
         self.sessions = 0
-        self.runs = 0
+        self.open_sessions = 0
 
     def new_session_number(self) -> int:
         with self.lock:
             self.sessions += 1
+            self.open_sessions += 1
+            if self.writer.closed:
+                self.writer.reopen()  # a later session of the same trace: append to it
             return next(self._session_numbers)
+
+    def session_closed(self) -> None:
+        """The file is closed while no session of it is open (no leaked handles in
+        programs that open many sessions); the next session appends to it."""
+        with self.lock:
+            self.open_sessions -= 1
+            if self.open_sessions <= 0:
+                self.open_sessions = 0
+                self.writer.close()
 
     def write(self, record: Any, flush: bool = True) -> None:
         self.writer.write(record.to_json(), flush=flush)
@@ -136,7 +148,7 @@ def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
     path = os.path.abspath(os.fspath(path or default_trace_path()))
     with _states_lock:
         state = _states.get(path)
-        if state is None or state.writer.closed:
+        if state is None:
             state = _states[path] = TraceState(path)
         return state
 
@@ -370,6 +382,7 @@ class SessionRecorder:
                 self.state.sync_graph(self.index)
             self.state.write(SessionEnd(session=self.number, runs=self.run_index,
                                         time=time.time(), reads=tuple(sorted(self.reads))))
+            self.state.session_closed()
 
     def fail(self, error: BaseException) -> None:
         """An internal error: stop recording this session, say so once, carry on."""
@@ -381,6 +394,9 @@ class SessionRecorder:
         try:
             self.state.write(RecorderError(session=self.number, message=message,
                                            time=time.time()))
+            if not self.closed:
+                self.closed = True
+                self.state.session_closed()
         except Exception:
             pass
         try:
@@ -414,6 +430,7 @@ def _uninitialized_names(error: BaseException) -> tuple[str, ...]:
         _UNINITIALIZED_PATTERNS = [
             re.compile(r"uninitialized value ([^\s\[\]\"';,]+)"),
             re.compile(r"reading resource variable ([^\s\[\]\"';,]+) from Container"),
+            re.compile(r"Could not find variable ([^\s\[\]\"';,]+?)\.?(?:\s|$)"),
         ]
     text = str(error)
     names = []

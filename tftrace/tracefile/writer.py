@@ -27,6 +27,12 @@ class TraceWriter:
         self._file = open(self.path, "w", encoding="utf-8")
         self.write(header.to_json())
 
+    def reopen(self) -> None:
+        """Append to the file again after ``close`` (a later session of the same trace)."""
+        with self._lock:
+            if self._file.closed:
+                self._file = open(self.path, "a", encoding="utf-8")
+
     @property
     def closed(self) -> bool:
         return self._file.closed
