@@ -1,0 +1,84 @@
+"""Short plain-text phrases for trace data, shared by the model's reprs and the views.
+
+Every string in a trace is untrusted (a hand-edited trace can hold terminal escape
+sequences), so everything shown goes through :func:`printable` first.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tftrace.tracefile import ValueSummary
+
+#: How many hex digits of a value digest are shown; enough to tell values apart by eye.
+DIGEST_CHARS = 8
+
+
+def printable(text: Any) -> str:
+    """``text`` with control and other invisible characters written as escapes.
+
+    >>> printable("dense/kernel")
+    'dense/kernel'
+    >>> printable("x\\x1b[2Jy\\n")
+    'x\\\\x1b[2Jy\\\\n'
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    # repr() spells each non-printable character as \\x.., \\n or \\u....; strip its quotes.
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def format_number(x: float | int | None) -> str:
+    """A compact number: ``format_number(0.000123456)`` → ``'0.000123'``."""
+    if x is None:
+        return "-"
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return str(x)
+    if isinstance(x, bool) or isinstance(x, int):
+        return str(x)
+    return f"{x:.3g}"
+
+
+def format_shape(shape: tuple[int | None, ...] | None) -> str:
+    """``[784, 10]``, ``scalar`` for rank 0, ``?`` where unknown."""
+    if shape is None:
+        return "?"
+    if not shape:
+        return "scalar"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def format_values(values: Any) -> str:
+    """A summary's full values (a number or nested lists) in compact form."""
+    if isinstance(values, list):
+        return "[" + ", ".join(format_values(v) for v in values) + "]"
+    if isinstance(values, float):
+        return format_number(values)
+    return printable(values)
+
+
+def format_summary(value: ValueSummary | None) -> str:
+    """One line describing a value summary.
+
+    >>> s = ValueSummary(digest="3f2a9c01dd", dtype="float32", shape=(2,), min=0.0, max=1.0,
+    ...                  mean=0.5, std=0.5, values=[0.0, 1.0], has_values=True)
+    >>> format_summary(s)
+    'float32 [2] = [0, 1]  #3f2a9c01'
+    """
+    if value is None:
+        return "(value not read)"
+    parts = [f"{printable(value.dtype)} {format_shape(value.shape)}"]
+    if value.has_values:
+        parts.append(f"= {format_values(value.values)}")
+    elif value.min is not None:
+        parts.append(f"min {format_number(value.min)} max {format_number(value.max)} "
+                     f"mean {format_number(value.mean)}")
+    if value.nan:
+        parts.append(f"{value.nan} NaN")
+    if value.inf:
+        parts.append(f"{value.inf} Inf")
+    text = " ".join(parts)
+    if value.digest:
+        text += f"  #{printable(value.digest[:DIGEST_CHARS])}"
+    return text

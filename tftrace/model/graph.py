@@ -1,0 +1,206 @@
+"""The provenance graph: a ``networkx.MultiDiGraph`` whose edges say where values came from.
+
+Nodes (string ids; every node has a ``type`` attribute equal to the id's prefix):
+
+=============================  ==========================================================
+``session:<n>``                a session — number, graph, kind, location
+``run:<session>:<run>``        a run that wrote (a streak under its first run) — session,
+                               run, last_run, count, location
+``variable:<graph>:<name>``    a variable — graph, name, scope (all before the last
+                               ``/``), dtype, shape, location (creation site), index
+``initializer:<graph>:<name>`` a variable's initializer op — variable, op, random,
+                               unseeded
+``event:<session>:<run>:<name>`` one write — variable, kind, session, run, last_run,
+                               count, location, op, checkpoint, key
+``checkpoint:<path>``          a checkpoint file (path normalized against the traced
+                               process's cwd) — path
+``key:<path>:<key>``           one key (tensor) in a checkpoint — path, key, and shape and
+                               dtype when the trace read the checkpoint's index
+``save:<session>:<run>``       a run that saved a checkpoint — session, run, path, location
+=============================  ==========================================================
+
+Parts after the prefix are untrusted text from the trace: never parse an id, read the
+attributes. An id that would be reused (a run writing one variable twice, or a crafted name)
+gets a ``#2``, ``#3``... suffix.
+
+Edges (``relation`` attribute), mostly in the direction the value flowed:
+
+=========================  ================================  ============================
+u → v                      relation                          meaning
+=========================  ================================  ============================
+session → run              ``ran``                           the session ran the run
+run → event                ``performed``                     the run did the write
+event → variable           ``wrote``                         the write set the variable
+key → event                ``restored_from``                 the write loaded that key
+initializer → event        ``initialized_by``                the write ran the initializer
+variable → event           ``assigned_from``                 an assign read that variable
+variable → initializer     ``initial_value_from``            ``initialized_value()`` use
+key → initializer          ``initial_value_from``            ``init_from_checkpoint``
+key → checkpoint           ``in_checkpoint``                 the key is in the checkpoint
+run → save                 ``saved``                         the run saved a checkpoint
+save → checkpoint          ``saved_to``                      where it saved
+variable → key             ``saved_as`` (attr ``save``)      the save wrote the variable
+                                                             under that key
+=========================  ================================  ============================
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from tftrace.model.events import FEED, Event, Save
+from tftrace.model.index import TraceIndex, paused_gc
+from tftrace.tracefile import VariableRecord
+
+
+def variable_node(graph: int, name: str) -> str:
+    return f"variable:{graph}:{name}"
+
+
+def build_graph(index: TraceIndex) -> nx.MultiDiGraph:
+    """The provenance graph of a trace (see the module docstring for its vocabulary)."""
+    with paused_gc():
+        return _build_graph(index)
+
+
+def _build_graph(index: TraceIndex) -> nx.MultiDiGraph:
+    builder = _Builder(index)
+    builder.add_variables()
+    builder.add_checkpoint_contents()
+    builder.add_sessions_and_events()
+    builder.add_saves()
+    graph = nx.MultiDiGraph(path=index.path)
+    # In bulk: networkx's per-call add_node/add_edge cost dominates on large traces.
+    graph.add_nodes_from(builder.nodes.items())
+    graph.add_edges_from(builder.edges)
+    return graph
+
+
+class _Builder:
+    """Collects nodes and edges; remembers which id each entity got."""
+
+    def __init__(self, index: TraceIndex):
+        self.index = index
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: list[tuple[str, str, dict[str, Any]]] = []
+        self._keys: dict[tuple[str, str], str] = {}  # (normalized path, key) → node
+        self._runs: dict[tuple[int, int], str] = {}  # (session, run) → node
+
+    def _new_node(self, base: str, **attrs: Any) -> str:
+        node, n = base, 1
+        while node in self.nodes:
+            n += 1
+            node = f"{base}#{n}"
+        self.nodes[node] = attrs
+        return node
+
+    def _edge(self, source: str, target: str, relation: str, **attrs: Any) -> None:
+        self.edges.append((source, target, {"relation": relation, **attrs}))
+
+    def key_node(self, path: str, key: str) -> str:
+        path = self.index.normalize_path(path)
+        found = self._keys.get((path, key))
+        if found is None:
+            checkpoint = f"checkpoint:{path}"
+            self.nodes.setdefault(checkpoint, {"type": "checkpoint", "path": path})
+            found = self._new_node(f"key:{path}:{key}", type="key", path=path, key=key)
+            self._edge(found, checkpoint, "in_checkpoint")
+            self._keys[(path, key)] = found
+        return found
+
+    def add_variables(self) -> None:
+        for graph, variables in self.index.variables.items():
+            for record in variables.values():
+                self.nodes[variable_node(graph, record.name)] = _variable_attrs(record)
+        # Initializers after all variables: their sources may be declared later.
+        for graph, variables in self.index.variables.items():
+            for record in variables.values():
+                if record.initializer is not None:
+                    self._add_initializer(record)
+
+    def _add_initializer(self, record: VariableRecord) -> None:
+        info = record.initializer
+        node = f"initializer:{record.graph}:{record.name}"
+        self.nodes[node] = {"type": "initializer", "variable": record.name, "op": info.op,
+                            "random": info.random, "unseeded": info.unseeded}
+        for source in info.sources:
+            self._edge_from_variable(record.graph, source, node, "initial_value_from")
+        if info.checkpoint is not None and info.key is not None:
+            self._edge(self.key_node(info.checkpoint, info.key), node, "initial_value_from")
+
+    def _edge_from_variable(self, graph: int, name: str, target: str, relation: str,
+                            **attrs: Any) -> None:
+        source = variable_node(graph, name)
+        if source in self.nodes:  # "<feed>" and undeclared names are no variables
+            self._edge(source, target, relation, **attrs)
+
+    def add_checkpoint_contents(self) -> None:
+        for record in self.index.checkpoints.values():
+            for key, (shape, dtype) in record.keys.items():
+                self.nodes[self.key_node(record.path, key)].update(shape=shape, dtype=dtype)
+
+    def add_sessions_and_events(self) -> None:
+        for number, info in self.index.sessions.items():
+            self.nodes[f"session:{number}"] = {"type": "session", "number": number,
+                                               "graph": info.graph, "kind": info.kind,
+                                               "location": info.location}
+        for (session, _), events in self.index.events.items():
+            graph = self.index.graph_of(session)
+            for e in events:
+                run = self._runs.get((session, e.run))
+                if run is None:
+                    run = self._add_run(session, e.run, e.last_run, e.count, e.location)
+                self._add_event(graph, run, e)
+
+    def _add_run(self, session: int, run: int, last_run: int, count: int,
+                 location: str | None) -> str:
+        node = self._new_node(f"run:{session}:{run}", type="run", session=session, run=run,
+                              last_run=last_run, count=count, location=location)
+        self._edge(f"session:{session}", node, "ran")
+        self._runs[(session, run)] = node
+        return node
+
+    def _add_event(self, graph: int, run: str, event: Event) -> None:
+        node = self._new_node(
+            f"event:{event.session}:{event.run}:{event.variable}", type="event",
+            variable=event.variable, kind=event.kind, session=event.session, run=event.run,
+            last_run=event.last_run, count=event.count, location=event.location, op=event.op,
+            checkpoint=event.checkpoint, key=event.key)
+        self._edge(run, node, "performed")
+        self._edge(node, variable_node(graph, event.variable), "wrote")
+        if event.checkpoint is not None and event.key is not None:
+            self._edge(self.key_node(event.checkpoint, event.key), node, "restored_from")
+        initializer = f"initializer:{graph}:{event.variable}"
+        if event.kind == "initializer" and initializer in self.nodes:
+            self._edge(initializer, node, "initialized_by")
+        for source in event.sources:
+            if source != FEED:
+                self._edge_from_variable(graph, source, node, "assigned_from")
+
+    def add_saves(self) -> None:
+        for save in self.index.saves:
+            if save.path is not None:
+                self._add_save(save)
+
+    def _add_save(self, save: Save) -> None:
+        path = self.index.normalize_path(save.path)
+        node = self._new_node(f"save:{save.session}:{save.run}", type="save",
+                              session=save.session, run=save.run, path=path,
+                              location=save.location)
+        run = self._runs.get((save.session, save.run))
+        if run is None:  # a run that only saved wrote no variable
+            run = self._add_run(save.session, save.run, save.run, 1, save.location)
+        self._edge(run, node, "saved")
+        graph = self.index.graph_of(save.session)
+        for key, variable in save.keys.items():
+            self._edge_from_variable(graph, variable, self.key_node(save.path, key),
+                                     "saved_as", save=node)
+        self._edge(node, f"checkpoint:{path}", "saved_to")
+
+
+def _variable_attrs(record: VariableRecord) -> dict[str, Any]:
+    return {"type": "variable", "graph": record.graph, "name": record.name,
+            "scope": record.name.rpartition("/")[0], "dtype": record.dtype,
+            "shape": record.shape, "location": record.location, "index": record.index,
+            "trainable": record.trainable, "op": record.op}

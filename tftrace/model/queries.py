@@ -1,0 +1,188 @@
+"""Queries over a :class:`~tftrace.model.index.TraceIndex`: small pure functions.
+
+Functions here take names and session numbers that are already resolved (see
+:func:`resolve_variable` and :func:`resolve_session`); :class:`~tftrace.model.Trace` does the
+resolving and exposes them as methods.
+"""
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from dataclasses import dataclass
+
+from tftrace.errors import UnknownSession, UnknownVariable
+from tftrace.model.display import format_summary, printable
+from tftrace.model.events import Event, Origin
+from tftrace.model.index import TraceIndex
+from tftrace.tracefile import ValueSummary
+
+_OUTPUT_SUFFIX = re.compile(r":\d+$")
+
+
+# --- resolving names ----------------------------------------------------------------------
+
+def variable_names(index: TraceIndex) -> list[str]:
+    """Every variable name of every graph, sorted, each once."""
+    return sorted({name for variables in index.variables.values() for name in variables})
+
+
+def resolve_variable(index: TraceIndex, name: str) -> str:
+    """The variable called ``name`` (``name:0``, a tensor name, works too).
+
+    Raises :class:`UnknownVariable` with the closest names as suggestions.
+    """
+    if any(name in variables for variables in index.variables.values()):
+        return name
+    bare = _OUTPUT_SUFFIX.sub("", name)
+    if bare != name and any(bare in variables for variables in index.variables.values()):
+        return bare
+    raise UnknownVariable(name, suggest_variables(variable_names(index), bare))
+
+
+def suggest_variables(names: list[str], wanted: str, limit: int = 3) -> list[str]:
+    """Names a person probably meant: the same last component, then names that start
+    with what was typed, then similar spellings.
+
+    >>> suggest_variables(["dense/kernel", "dense/bias", "conv/kernel"], "kernel")
+    ['dense/kernel', 'conv/kernel']
+    >>> suggest_variables(["dense/kernel", "dense/bias", "conv/kernel"], "dense/bia")
+    ['dense/bias']
+    """
+    same_leaf = [n for n in names if n.rsplit("/", 1)[-1] == wanted.rsplit("/", 1)[-1]]
+    prefixed = [n for n in names if n.startswith(wanted)] if wanted else []
+    close = difflib.get_close_matches(wanted, names, n=limit, cutoff=0.6)
+    return list(dict.fromkeys(same_leaf + prefixed + close))[:limit]
+
+
+def resolve_session(index: TraceIndex, variable: str, session: int | None) -> int:
+    """``session`` checked to run a graph that has ``variable``, or by default the last
+    session that does."""
+    if session is None:
+        candidates = [n for n, info in index.sessions.items()
+                      if variable in index.variables.get(info.graph, {})]
+        if not candidates:
+            raise UnknownSession(f"no session ran the graph that holds variable {variable!r}")
+        return max(candidates)
+    check_session(index, session)
+    if variable not in index.variables_of(session):
+        having = [str(n) for n, info in index.sessions.items()
+                  if variable in index.variables.get(info.graph, {})]
+        also = f" (it is in session {', '.join(having)})" if having else ""
+        raise UnknownSession(f"session {session} has no variable {variable!r}{also}")
+    return session
+
+
+def check_session(index: TraceIndex, session: int) -> None:
+    """Raise :class:`UnknownSession` unless the trace has session number ``session``."""
+    if session not in index.sessions:
+        known = ", ".join(str(n) for n in index.sessions) or "none"
+        raise UnknownSession(f"no session {session} in the trace (sessions: {known})")
+
+
+# --- events and origins -------------------------------------------------------------------
+
+def events(index: TraceIndex, variable: str, session: int) -> list[Event]:
+    """The writes to ``variable`` in ``session``, ordered by run."""
+    return list(index.events.get((session, variable), ()))
+
+
+def history(index: TraceIndex, variable: str) -> list[Event]:
+    """The writes to ``variable`` in every session, in session order then run order."""
+    return [e for number in index.sessions for e in index.events.get((number, variable), ())]
+
+
+def origin(index: TraceIndex, variable: str, session: int, run: int | None = None) -> Origin:
+    """The last initializer/restore/assign of ``variable`` in ``session`` (as of ``run``
+    when given, inclusive), or an ``uninitialized`` origin."""
+    found = _origin_position(_events_until(index, variable, session, run))
+    event = None if found is None else index.events[(session, variable)][found]
+    return Origin(variable=variable, session=session, event=event)
+
+
+def updates_since_origin(index: TraceIndex, variable: str, session: int,
+                         run: int | None = None) -> int:
+    """How many update runs changed ``variable`` after its origin (as of ``run``).
+
+    A streak that started at or before ``run`` counts whole: the recorder ends a streak at
+    every save and non-update run, so at those points its count is exact.
+    """
+    writes = _events_until(index, variable, session, run)
+    found = _origin_position(writes)
+    start = 0 if found is None else found + 1
+    return sum(e.count for e in writes[start:] if e.kind == "update")
+
+
+def _events_until(index: TraceIndex, variable: str, session: int,
+                  run: int | None) -> list[Event]:
+    writes = index.events.get((session, variable), [])
+    if run is None:
+        return writes
+    return writes[:bisect.bisect_right(writes, run, key=lambda e: e.run)]
+
+
+def _origin_position(writes: list[Event]) -> int | None:
+    for i in range(len(writes) - 1, -1, -1):
+        if writes[i].is_origin:
+            return i
+    return None
+
+
+def shared_origin(index: TraceIndex, variable: str, session: int) -> list[str]:
+    """Other variables whose current value has the same origin: written by the same kind
+    of write in the same run (and, for restores, from the same checkpoint).
+
+    For a global initializer that is every variable it initialized and that nothing wrote
+    over since; for a restore, every variable loaded by that restore.
+    """
+    mine = origin(index, variable, session)
+    if mine.event is None:
+        return []
+    shared: dict[str, None] = {}
+    for e in index.events_of_run.get((session, mine.run), ()):
+        if (e.variable != variable and e.kind == mine.kind
+                and e.checkpoint == mine.checkpoint
+                and origin(index, e.variable, session).run == mine.run):
+            shared[e.variable] = None
+    return list(shared)
+
+
+# --- what changed -------------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class ValueChange:
+    """A variable whose value differs between two runs: its latest summary at or before
+    each run (None when none had been read yet)."""
+
+    variable: str
+    before: ValueSummary | None
+    after: ValueSummary | None
+
+    def __repr__(self) -> str:
+        return (f"<ValueChange {printable(self.variable)}: {format_summary(self.before)} -> "
+                f"{format_summary(self.after)}>")
+
+
+def diff(index: TraceIndex, session: int, run_a: int, run_b: int) -> list[ValueChange]:
+    """Variables of ``session`` whose value digest differs between runs ``run_a`` and
+    ``run_b``, comparing the latest value summary at or before each run.
+
+    Only values the recorder read can be compared: a write whose value was not read does
+    not show until a later summary.
+    """
+    changes = []
+    for name in index.variables_of(session):
+        timeline = index.values.get((session, name), [])
+        before, after = _value_at(timeline, run_a), _value_at(timeline, run_b)
+        if _digest(before) != _digest(after):
+            changes.append(ValueChange(variable=name, before=before, after=after))
+    return changes
+
+
+def _value_at(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:
+    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
+    return timeline[i - 1][1] if i else None
+
+
+def _digest(value: ValueSummary | None) -> str | None:
+    return None if value is None else value.digest

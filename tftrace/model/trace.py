@@ -1,0 +1,214 @@
+"""``Trace``: a loaded trace file and the questions you can ask it."""
+from __future__ import annotations
+
+import html
+import os
+from typing import Iterable
+
+import networkx as nx
+
+from tftrace.model import queries
+from tftrace.model.display import printable
+from tftrace.model.events import Event, Origin, Save, SessionInfo
+from tftrace.model.explain import Explanation, explain
+from tftrace.model.graph import build_graph
+from tftrace.model.index import TraceIndex, build_index, paused_gc
+from tftrace.model.lineage import Lineage, lineage
+from tftrace.model.queries import ValueChange
+from tftrace.tracefile import (
+    CheckpointRecord,
+    Header,
+    RawTrace,
+    RecorderError,
+    RunRecord,
+    SaverRecord,
+    VariableRecord,
+    read_trace,
+)
+
+
+class Trace:
+    """A recorded trace: sessions, variables, their writes, and the provenance graph.
+
+    Variables belong to graphs and sessions run a graph, so "``w`` in session 2" means the
+    variable ``w`` of session 2's graph. Wherever a method takes ``session=None`` it uses the
+    last session whose graph has the variable. Variable names may be given as ``name`` or
+    ``name:0``.
+
+    >>> trace = Trace.load("tests/data/restore_then_init.jsonl")
+    >>> trace.origin("dense/kernel").kind
+    'initializer'
+    >>> [e.kind for e in trace.events("dense/kernel:0")]
+    ['restore', 'initializer']
+    """
+
+    def __init__(self, raw: RawTrace):
+        self._index: TraceIndex = build_index(raw)
+        self._graph: nx.MultiDiGraph | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "Trace":
+        """Read a trace file. Raises :class:`~tftrace.errors.TraceNotFound` or
+        :class:`~tftrace.errors.TraceFormatError` with a one-line message."""
+        with paused_gc():
+            return cls(read_trace(path))
+
+    # --- what the trace holds ------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        return self._index.path
+
+    @property
+    def header(self) -> Header:
+        return self._index.header
+
+    @property
+    def truncated(self) -> bool:
+        """True when the trace was cut short (the recording process was killed)."""
+        return self._index.truncated
+
+    @property
+    def sessions(self) -> list[SessionInfo]:
+        return list(self._index.sessions.values())
+
+    def session(self, number: int) -> SessionInfo:
+        """Session ``number``; :class:`~tftrace.errors.UnknownSession` if there is none."""
+        queries.check_session(self._index, number)
+        return self._index.sessions[number]
+
+    @property
+    def variables(self) -> dict[int, dict[str, VariableRecord]]:
+        """graph number → variable name → its declaration, in declaration order."""
+        return self._index.variables
+
+    def variable_names(self, session: int | None = None) -> list[str]:
+        """Every variable name of every graph (or of ``session``'s graph), sorted."""
+        if session is None:
+            return queries.variable_names(self._index)
+        queries.check_session(self._index, session)
+        return sorted(self._index.variables_of(session))
+
+    def variable(self, name: str, session: int | None = None) -> VariableRecord:
+        """The declaration (dtype, shape, creation site, initializer) of a variable."""
+        name, session = self._locate(name, session)
+        return self._index.variables_of(session)[name]
+
+    @property
+    def savers(self) -> list[SaverRecord]:
+        return self._index.savers
+
+    @property
+    def saves(self) -> list[Save]:
+        """Every run that saved a checkpoint, in trace order."""
+        return self._index.saves
+
+    @property
+    def checkpoints(self) -> dict[str, CheckpointRecord]:
+        """Contents of checkpoints the program read or wrote, by path as recorded."""
+        return self._index.checkpoints
+
+    @property
+    def runs(self) -> list[RunRecord]:
+        """Every recorded run (update streaks excepted), in trace order."""
+        return self._index.runs
+
+    @property
+    def failed_runs(self) -> list[RunRecord]:
+        return self._index.failed_runs
+
+    @property
+    def recorder_errors(self) -> list[RecorderError]:
+        return self._index.recorder_errors
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The provenance graph (built on first use); see :mod:`tftrace.model.graph`."""
+        if self._graph is None:
+            self._graph = build_graph(self._index)
+        return self._graph
+
+    # --- queries -------------------------------------------------------------------------
+
+    def resolve_variable(self, name: str) -> str:
+        """The trace's name for ``name`` (``"w:0"`` → ``"w"``); raises
+        :class:`~tftrace.errors.UnknownVariable` with close matches."""
+        return queries.resolve_variable(self._index, name)
+
+    def events(self, variable: str, session: int | None = None) -> list[Event]:
+        """The writes to ``variable`` in one session, ordered by run."""
+        return queries.events(self._index, *self._locate(variable, session))
+
+    def history(self, variable: str) -> list[Event]:
+        """The writes to ``variable`` in every session."""
+        return queries.history(self._index, self.resolve_variable(variable))
+
+    def origin(self, variable: str, session: int | None = None,
+               run: int | None = None) -> Origin:
+        """Where the value came from: the last initializer/restore/assign (as of ``run``).
+
+        >>> Trace.load("tests/data/init_then_restore.jsonl").origin("w").checkpoint
+        '/tmp/pretrained/model'
+        """
+        name, session = self._locate(variable, session)
+        return queries.origin(self._index, name, session, run)
+
+    def updates_since_origin(self, variable: str, session: int | None = None,
+                             run: int | None = None) -> int:
+        """How many update runs (training steps, ``assign_add``...) followed the origin."""
+        name, session = self._locate(variable, session)
+        return queries.updates_since_origin(self._index, name, session, run)
+
+    def lineage(self, variable: str, session: int | None = None,
+                others: Iterable["Trace"] = ()) -> Lineage:
+        """The value's way back to its first origin, across checkpoints saved in this
+        trace or in ``others`` (traces of the programs that wrote the checkpoints).
+
+        >>> steps = Trace.load("tests/data/save_then_restore.jsonl").lineage("w")
+        >>> [(step.session, step.origin.kind) for step in steps]
+        [(2, 'restore'), (1, 'initializer')]
+        """
+        name, session = self._locate(variable, session)
+        return lineage(self._index, name, session, [t._index for t in others])
+
+    def shared_origin(self, variable: str, session: int | None = None) -> list[str]:
+        """Other variables whose value came from the same run (and checkpoint)."""
+        return queries.shared_origin(self._index, *self._locate(variable, session))
+
+    def diff(self, session: int, run_a: int, run_b: int) -> list[ValueChange]:
+        """Variables whose value differs between two runs of ``session``."""
+        queries.check_session(self._index, session)
+        return queries.diff(self._index, session, run_a, run_b)
+
+    def explain(self, variable: str, session: int | None = None) -> Explanation:
+        """Everything ``tftrace explain`` says about ``variable``.
+
+        >>> trace = Trace.load("tests/data/restore_then_init.jsonl")
+        >>> origin = trace.explain("dense/kernel").to_json()["origin"]
+        >>> origin["kind"], origin["run"], origin["location"]
+        ('initializer', 2, 'train.py:44')
+        """
+        return explain(self._index, *self._locate(variable, session))
+
+    def _locate(self, variable: str, session: int | None) -> tuple[str, int]:
+        name = queries.resolve_variable(self._index, variable)
+        return name, queries.resolve_session(self._index, name, session)
+
+    # --- display -------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        events = sum(len(e) for e in self._index.events.values())
+        cut = ", cut short" if self.truncated else ""
+        return (f"<Trace {self.path!r}: {len(self._index.sessions)} sessions, "
+                f"{len(self.variable_names())} variables, {events} write events{cut}>")
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td>{s.number}</td><td>{e(s.kind)}</td><td>{s.graph}</td>"
+            f"<td>{len(self._index.variables.get(s.graph, {}))}</td><td>{s.runs}</td>"
+            f"<td>{e(s.location or '')}</td></tr>" for s in self.sessions)
+        cut = "<p><b>The trace was cut short.</b></p>" if self.truncated else ""
+        return (f"<p>tftrace trace <code>{e(self.path)}</code></p>{cut}"
+                "<table><tr><th>session</th><th>kind</th><th>graph</th><th>variables</th>"
+                f"<th>runs</th><th>created at</th></tr>{rows}</table>")
