@@ -1,0 +1,155 @@
+"""The `tftrace` command line: explain, run (with a stand-in launcher), errors, exit codes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from tftrace import __version__
+from tftrace.cli import TRUNCATED_NOTE, main
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+def trace(name: str) -> str:
+    return str(DATA / name)
+
+
+def error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err  # one line, never a traceback
+    assert lines[0].startswith("tftrace: error: ")
+    return lines[0]
+
+
+# --- explain ------------------------------------------------------------------------------
+
+def test_explain_prints_the_verdict_first(capsys):
+    assert main(["explain", trace("restore_then_init.jsonl"), "dense/kernel"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == (
+        "dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42, "
+        "then overwritten by the initializer at train.py:44")
+    assert err == ""
+
+
+def test_explain_json(capsys):
+    assert main(["explain", trace("var_list_mapping.jsonl"), "d:0", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["variable"] == "d" and got["origin"]["key"] == "a"
+
+
+def test_explain_session_option(capsys):
+    assert main(["explain", trace("uninitialized.jsonl"), "v", "--session", "1"]) == 0
+    assert capsys.readouterr().out.startswith("v: initialized by its initializer")
+    assert main(["explain", trace("uninitialized.jsonl"), "v"]) == 0
+    assert capsys.readouterr().out.startswith("v: never initialized in session 2")
+
+
+def test_truncated_trace_gets_a_note_and_still_an_answer(capsys):
+    assert main(["explain", trace("truncated.jsonl"), "v"]) == 0
+    out, err = capsys.readouterr()
+    assert err == f"tftrace: note: {TRUNCATED_NOTE}\n"
+    assert out.startswith("v: initialized by its initializer at killed.py:11")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["explain", "does-not-exist.json", "w"], "does-not-exist.json: no such file"),
+    (["explain", trace("foreign.json"), "w"], "not a tftrace trace"),
+    (["explain", trace("not_utf8.jsonl"), "w"], "not UTF-8"),
+    (["explain", trace("version2.jsonl"), "w"], "version 2 is newer than this tftrace reads"),
+    (["explain", trace("restore_then_init.jsonl"), "dense/kernal"],
+     "no variable named 'dense/kernal' in the trace; did you mean dense/kernel"),
+    (["explain", trace("restore_then_init.jsonl"), "dense/kernel", "--session", "5"],
+     "no session 5 in the trace (sessions: 1)"),
+])
+def test_bad_input_is_one_error_line_and_exit_2(capsys, args, message):
+    assert main(args) == 2
+    assert message in error_line(capsys)
+
+
+def test_error_lines_escape_control_characters_from_the_trace(capsys):
+    assert main(["explain", trace("hostile_names.jsonl"), "[bold]x"]) == 2
+    line = error_line(capsys)
+    assert "\x1b" not in line and "\r" not in line and "\\x1b[31m" in line
+
+
+@pytest.mark.parametrize("args", [
+    [],
+    ["explain"],
+    ["explain", trace("reinit.jsonl")],
+    ["explain", trace("reinit.jsonl"), "step", "--format", "xml"],
+    ["explain", trace("reinit.jsonl"), "step", "--session", "one"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(capsys, args):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    assert "usage: tftrace" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["explain"]])
+def test_help_describes_and_gives_examples(capsys, command):
+    with pytest.raises(SystemExit) as info:
+        main(command + ["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "tftrace " in out.split("examples:")[1]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tftrace {__version__}"
+
+
+# --- run ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def launcher(monkeypatch):
+    """A stand-in for tftrace.recorder.launcher: records its call, returns exit code 7."""
+    calls = []
+    module = types.ModuleType("tftrace.recorder.launcher")
+
+    def run_script(trace_path, script, args):
+        calls.append((trace_path, script, args))
+        return 7
+
+    module.run_script = run_script
+    monkeypatch.setitem(sys.modules, "tftrace.recorder.launcher", module)
+    return calls
+
+
+def test_run_passes_everything_after_the_script_to_it(launcher):
+    assert main(["run", "-o", "t.json", "train.py", "--lr", "3", "-o", "x", "--help"]) == 7
+    assert launcher == [("t.json", "train.py", ["--lr", "3", "-o", "x", "--help"])]
+
+
+def test_run_default_output_and_no_script_args(launcher):
+    assert main(["run", "train.py"]) == 7
+    assert launcher == [("tftrace.json", "train.py", [])]
+
+
+def test_run_without_a_script_is_a_usage_error(launcher, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "-o", "t.json"])
+    assert info.value.code == 2 and launcher == []
+
+
+# --- as a program -------------------------------------------------------------------------
+
+def test_python_dash_m_tftrace(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "tftrace", "explain", trace("reinit.jsonl"), "nope"],
+        capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert result.stderr == ("tftrace: error: no variable named 'nope' in the trace\n")

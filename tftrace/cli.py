@@ -1,0 +1,141 @@
+"""The ``tftrace`` command: argument parsing and exit codes, nothing else.
+
+Exit codes (PRODUCT §5): 0 ok, 1 findings, 2 bad input or usage. Every error the user can
+cause is a :class:`~tftrace.errors.TftraceError` and becomes one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from tftrace import __version__
+from tftrace.errors import TftraceError
+from tftrace.model.display import printable
+
+if TYPE_CHECKING:
+    from tftrace.model import Trace
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+TRUNCATED_NOTE = ("trace was cut short (the program was killed?); "
+                  "showing everything recorded up to then")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``tftrace`` command line; return its exit code.
+
+    >>> main(["explain", "tests/data/reinit.jsonl", "step"])  # doctest: +ELLIPSIS
+    step: reset by its initializer at counter.py:16, discarding 3 updates
+    ...
+    0
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except TftraceError as e:
+        # printable(): the message may quote names from an untrusted trace.
+        print(f"tftrace: error: {printable(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # `tftrace explain ... | head`: the reader left; Python would complain at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tftrace",
+        description="Where did the value in this TensorFlow variable come from? Records "
+                    "every write to every variable of a tf.compat.v1 program and explains "
+                    "it.",
+        epilog=_examples("tftrace run -o trace.json train.py --epochs 3",
+                         "tftrace explain trace.json dense/kernel"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"tftrace {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _add_run(commands)
+    _add_explain(commands)
+    return parser
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _command(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
+             epilog: str, handler: Callable[[argparse.Namespace], int],
+             ) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description=description, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+# --- tftrace run ------------------------------------------------------------------------
+
+def _add_run(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "run", "run a Python script with every TensorFlow session traced",
+        "Run SCRIPT as `python SCRIPT ARGS` would, recording every tf.compat.v1 session "
+        "into one trace file. The script needs no change; its output and exit code are "
+        "its own. Everything after SCRIPT goes to the script untouched.",
+        _examples("tftrace run train.py                  # writes ./tftrace.json",
+                  "tftrace run -o finetune.json finetune.py --lr 0.01 -o out/",
+                  "tftrace explain finetune.json encoder/w   # then ask about a variable"),
+        _run)
+    parser.add_argument("-o", "--output", metavar="TRACE", default="tftrace.json",
+                        help="the trace file to write (default: tftrace.json)")
+    parser.add_argument("script", metavar="SCRIPT", help="the Python script to run")
+    # REMAINDER: once SCRIPT is seen, every later word (even -o or --help) is the script's.
+    parser.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER,
+                        help="arguments passed to the script")
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Imported here: the launcher belongs to the recorder, and `explain` must not pay for it.
+    from tftrace.recorder.launcher import run_script
+
+    return run_script(args.output, args.script, list(args.args))
+
+
+# --- tftrace explain --------------------------------------------------------------------
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "explain", "where a variable's value came from",
+        "Say where VAR's value came from — its initializer, a restore from a checkpoint "
+        "(which key of which file), an assign (from which variables) — what overwrote it, "
+        "and how many training updates followed; then list every write with its run, "
+        "call site and value summary. Without --session, the last session that has VAR.",
+        _examples("tftrace explain trace.json dense/kernel",
+                  "tftrace explain trace.json dense/kernel:0 --session 1",
+                  "tftrace explain trace.json global_step --format json | jq .origin"),
+        _explain)
+    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("variable", metavar="VAR",
+                        help="a variable name, with or without ':0' (e.g. dense/kernel)")
+    parser.add_argument("--session", type=int, metavar="N",
+                        help="the session number (default: the last one that has VAR)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from tftrace.views import text
+
+    trace = _load(args.trace)
+    explanation = trace.explain(args.variable, args.session)
+    render = text.explain_json if args.format == "json" else text.explain_text
+    print(render(explanation))
+    return EXIT_OK
+
+
+def _load(path: str) -> Trace:
+    from tftrace.model import Trace
+
+    trace = Trace.load(path)
+    if trace.truncated:
+        print(f"tftrace: note: {TRUNCATED_NOTE}", file=sys.stderr)
+    return trace
