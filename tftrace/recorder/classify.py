@@ -103,6 +103,18 @@ class GraphIndex:
         self.initializer_ops: dict[str, str] = {}  # initializer op name -> variable name
         self._seen_ops = 0
         self._seen_version: int | None = None
+        self._restore_names: dict[str, list[str]] = {}
+
+    def restore_names(self, restore_op: Any) -> list[str]:
+        """The checkpoint keys a RestoreV2 op reads, in output order (parsed once: a
+        Saver of n variables has n outputs, and parsing per output would be O(n^2))."""
+        names = self._restore_names.get(restore_op.name)
+        if names is None:
+            names_op = restore_op.inputs[1].op
+            names = [] if names_op.type != "Const" else [
+                _as_str(n) for n in _const_value(names_op).ravel()]
+            self._restore_names[restore_op.name] = names
+        return names
 
     def refresh(self) -> tuple[list[VariableRecord], list[SaverRecord]]:
         """Index ops added since the last call; return the new variables and Savers."""
@@ -114,11 +126,12 @@ class GraphIndex:
         new_ops = ops[self._seen_ops:]
         self._seen_ops = len(ops)
         var_objects = self._variable_objects()
+        trainable = {id(v) for v in self.graph.get_collection("trainable_variables")}
         new_vars = []
         restore_ops = []
         for op in new_ops:
             if op.type in VARIABLE_OPS:
-                info = self._index_variable(op, var_objects.get(op.name))
+                info = self._index_variable(op, var_objects.get(op.name), trainable)
                 self.variables[info.name] = info
                 new_vars.append(info.record)
             elif op.type in RESTORE_OPS:
@@ -145,16 +158,14 @@ class GraphIndex:
                     objects.setdefault(op.name, var)
         return objects
 
-    def _index_variable(self, op: Any, obj: Any | None) -> VariableInfo:
+    def _index_variable(self, op: Any, obj: Any | None, trainable_ids: set[int]) -> VariableInfo:
         dtype = op.get_attr("dtype")
         shape_proto = op.get_attr("shape")
         if shape_proto.unknown_rank:
             shape = None
         else:
             shape = tuple(None if d.size < 0 else int(d.size) for d in shape_proto.dim)
-        trainable = None
-        if obj is not None:
-            trainable = obj in self.graph.get_collection("trainable_variables")
+        trainable = None if obj is None else id(obj) in trainable_ids
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
@@ -192,7 +203,7 @@ class GraphIndex:
             if origin is not None:
                 restore_op, index = origin
                 checkpoint = _static_string(restore_op.inputs[0])
-                key = _restore_key(restore_op, index)
+                key = _restore_key(self, restore_op, index)
             for op in _value_ancestors(value, fed=frozenset()):
                 if op.type in RANDOM_OPS:
                     random.append(op.name)
@@ -235,7 +246,7 @@ class GraphIndex:
         scope = restore_op.name.rpartition("/")[0]
         keys: dict[str, str] = {}
         for index, output in enumerate(restore_op.outputs):
-            key = _restore_key(restore_op, index)
+            key = _restore_key(self, restore_op, index)
             for var_name in _restore_targets(output):
                 if key is not None:
                     keys[key] = var_name
@@ -258,12 +269,9 @@ def _is_seeded(op: Any) -> bool:
         return True  # an op without seed attributes is not ours to judge
 
 
-def _restore_key(restore_op: Any, index: int) -> str | None:
-    names_op = restore_op.inputs[1].op
-    if names_op.type != "Const":
-        return None
-    names = _const_value(names_op).ravel()
-    return _as_str(names[index]) if index < len(names) else None
+def _restore_key(graph_index: "GraphIndex", restore_op: Any, index: int) -> str | None:
+    names = graph_index.restore_names(restore_op)
+    return names[index] if index < len(names) else None
 
 
 def _restore_targets(output: Any) -> list[str]:
@@ -480,7 +488,7 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[Pla
         if restore is not None:
             restore_op, output_index = restore
             return [PlannedWrite(variable=name, kind="restore", op=op.name,
-                                 key=_restore_key(restore_op, output_index),
+                                 key=_restore_key(index, restore_op, output_index),
                                  prefix_tensor=restore_op.inputs[0])]
         value_reads, uses_feed = _value_reads(value, fed)
         if name in value_reads:
