@@ -13,11 +13,14 @@ help:
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
 	@echo "make bench  - run the benchmarks"
 
-# Re-install when the project's dependencies change.
+# Re-install when the project's dependencies change. TensorFlow comes as tensorflow-cpu:
+# the `tf` extra names `tensorflow` (GPU-capable, for users who want that), which would
+# install a second, CUDA-probing copy on top; recording needs only the CPU build.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[all,test]'
+	$(PY) -m pip install --quiet 'tensorflow-cpu>=2.12' numpy
+	$(PY) -m pip install --quiet -e '.[tui,dot,test]'
 	touch $(STAMP)
 
 # Graphviz's `dot` binary: installed with apt when missing and we may (root).

@@ -140,7 +140,7 @@ class GraphIndex:
         # initializer of every known variable whose Python object says otherwise.
         for name, obj in var_objects.items():
             info = self.variables.get(name)
-            init = getattr(obj, "initializer", None)
+            init = _initializer_op(obj)
             if info is not None and init is not None and info.initializer_op is not init:
                 self._set_initializer(info, init)
                 if info.record not in new_vars:
@@ -172,7 +172,7 @@ class GraphIndex:
             trainable=trainable)
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
-        init = getattr(obj, "initializer", None) if obj is not None else None
+        init = _initializer_op(obj)
         if init is None:
             init = self._initializer_by_convention(op)
         if init is not None:
@@ -260,6 +260,15 @@ class GraphIndex:
                              filename_tensor=restore_op.inputs[0].name)
         self.savers[scope] = record
         return record
+
+
+def _initializer_op(variable: Any) -> Any | None:
+    """A Variable's initializer op. After ``init_from_checkpoint`` a reference variable's
+    ``initializer`` is the Assign's output tensor, not the op."""
+    init = getattr(variable, "initializer", None)
+    if init is not None and not hasattr(init, "control_inputs"):
+        init = getattr(init, "op", None)
+    return init
 
 
 def _is_seeded(op: Any) -> bool:
