@@ -122,10 +122,14 @@ def test_timeline_columns_line_up():
 def test_summary_formats():
     large = ValueSummary(digest="abcdef0123", dtype="float32", shape=(784, 10), min=-0.1234,
                          max=0.5, mean=0.00012345)
-    assert format_summary(large) == "float32 [784, 10] min -0.123 max 0.5 mean 0.000123  #abcdef01"
+    assert format_summary(large) == (
+        "float32 [784, 10] min -0.123 max 0.5 mean 0.000123  #abcdef01")
     assert format_summary(None) == "(value not read)"
     unknown = ValueSummary(digest="", dtype="string", shape=None)
     assert format_summary(unknown) == "string ?"
+    step = ValueSummary(digest="", dtype="int64", shape=(), min=123456, max=123456,
+                        mean=123456.0, values=123456, has_values=True)
+    assert format_summary(step) == "int64 scalar = 123456"  # integers are never rounded
 
 
 def test_printable_escapes_only_what_is_invisible():

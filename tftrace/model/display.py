@@ -35,7 +35,7 @@ def format_number(x: float | int | None) -> str:
         return "-"
     if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
         return str(x)
-    if isinstance(x, bool) or isinstance(x, int):
+    if isinstance(x, int):  # integer dtypes: no exponent, no rounding
         return str(x)
     return f"{x:.3g}"
 
