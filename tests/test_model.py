@@ -64,6 +64,8 @@ def test_failed_runs_are_kept_but_write_nothing():
         (2, 4, "InvalidArgumentError")]
     # The failed run meant to assign w_copy from a feed: that write never happened.
     assert [e.run for e in trace.events("w_copy")] == [1, 3]
+    assert [r.run for r in trace.explain("w_copy").failed] == [4]
+    assert trace.explain("w").failed == ()
 
 
 def test_unclosed_session_counts_runs_up_to_the_last_recorded_one():

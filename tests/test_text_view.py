@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import tftrace
 from tftrace.model import Event, Explanation, Origin
 from tftrace.model.display import format_summary, printable
-from tftrace.tracefile import ValueSummary, VariableRecord
+from tftrace.tracefile import RunError, RunRecord, ValueSummary, VariableRecord, Write
 from tftrace.views.text import explain_text, timeline_table, verdict
 
 DATA = Path(__file__).parent / "data"
@@ -41,6 +42,9 @@ def verdict_of(trace: str, variable: str, session: int | None = None) -> str:
     ("assign.jsonl", "e", None, "e: assigned a constant at x.py:7"),
     ("save_then_restore.jsonl", "w", 1,
      "w: initialized by its initializer at resume.py:21, then 10 training updates"),
+    ("save_then_restore.jsonl", "w_copy", None,
+     "w_copy: assigned from w at resume.py:44; the assign at resume.py:46 failed "
+     "(InvalidArgumentError)"),
 ])
 def test_verdicts(trace, variable, session, expected):
     assert verdict_of(trace, variable, session) == expected
@@ -87,6 +91,23 @@ def test_verdict_initializer_run_twice_in_a_row_is_no_reset():
 def test_verdict_init_from_checkpoint_recorded_as_an_initializer_names_the_checkpoint():
     got = verdict(explanation_of(event("initializer", 1, checkpoint="ck", key="enc/w")))
     assert got == "v: initialized from ck key enc/w by its initializer at x.py:1"
+
+
+def test_verdict_names_a_failed_restore_that_left_the_variable_uninitialized():
+    failed = RunRecord(session=1, run=2, location="x.py:9", writes=(
+        Write("u", "restore"), Write("v", "restore", checkpoint="ck", key="v")),
+        error=RunError(type="NotFoundError", message="Key v not found in checkpoint"))
+    x = replace(explanation_of(), failed=(failed,))
+    assert verdict(x) == ("v: never initialized in session 1; the restore at x.py:9 failed "
+                          "(NotFoundError)")
+    assert "  run 2 at x.py:9: restore (NotFoundError)" in explain_text(x).splitlines()
+
+
+def test_verdict_ignores_a_failure_before_the_origin():
+    failed = RunRecord(session=1, run=1, writes=(Write("v", "restore"),),
+                       error=RunError(type="NotFoundError", message=""))
+    x = replace(explanation_of(event("initializer", 2)), failed=(failed,))
+    assert verdict(x) == "v: initialized by its initializer at x.py:2"
 
 
 def test_verdict_without_location_names_the_run():

@@ -14,7 +14,7 @@ from tftrace.model.display import format_summary, printable
 from tftrace.model.events import Event, Origin
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import events, origin, updates_since_origin
-from tftrace.tracefile import VariableRecord
+from tftrace.tracefile import RunRecord, VariableRecord
 
 
 @dataclass(frozen=True, repr=False)
@@ -22,7 +22,9 @@ class Explanation:
     """Where ``variable``'s value in ``session`` came from.
 
     ``events`` are all its writes in the session, ordered by run; ``origin`` is the last
-    initializer/restore/assign among them; ``record`` is the variable's declaration.
+    initializer/restore/assign among them; ``record`` is the variable's declaration;
+    ``failed`` the runs of the session that failed while trying to write it (a restore
+    with a missing key, say), which explain why a write the program meant did not happen.
     """
 
     variable: str
@@ -31,6 +33,7 @@ class Explanation:
     updates_since_origin: int
     events: tuple[Event, ...]
     record: VariableRecord
+    failed: tuple[RunRecord, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The exact shape of ``tftrace explain --format json`` (PRODUCT §5)."""
@@ -71,7 +74,8 @@ def explain(index: TraceIndex, variable: str, session: int) -> Explanation:
                        origin=origin(index, variable, session),
                        updates_since_origin=updates_since_origin(index, variable, session),
                        events=tuple(events(index, variable, session)),
-                       record=index.variables_of(session)[variable])
+                       record=index.variables_of(session)[variable],
+                       failed=tuple(index.failed_writes.get((session, variable), ())))
 
 
 def _checkpoint_key(event: Event) -> str:

@@ -47,6 +47,8 @@ class TraceIndex:
     events_of_run: dict[tuple[int, int], list[Event]] = field(default_factory=dict)
     # (session, variable) → (run, summary) for every value read, ordered by run
     values: dict[SessionVar, list[tuple[int, ValueSummary]]] = field(default_factory=dict)
+    # (session, variable) → failed runs that were going to write it
+    failed_writes: dict[SessionVar, list[RunRecord]] = field(default_factory=dict)
     runs: list[RunRecord] = field(default_factory=list)
     streaks: list[StreakRecord] = field(default_factory=list)
     saves: list[Save] = field(default_factory=list)
@@ -154,6 +156,8 @@ def _index_run(index: TraceIndex, graph: int, run: RunRecord) -> None:
     if run.error is not None:
         # A failed run wrote nothing: its ``writes`` are what it was going to write.
         index.failed_runs.append(run)
+        for name in dict.fromkeys(w.variable for w in run.writes):
+            index.failed_writes.setdefault((run.session, name), []).append(run)
         return
     for w in run.writes:
         _declare_if_missing(index, graph, w.variable)

@@ -13,6 +13,7 @@ import json
 from tftrace.model import Event, Explanation
 from tftrace.model.display import format_shape, format_summary, printable
 from tftrace.model.events import FEED
+from tftrace.tracefile import RunRecord
 
 TIMELINE_COLUMNS = ("kind", "run", "count", "location", "source", "value")
 
@@ -38,6 +39,10 @@ def explain_text(explanation: Explanation) -> str:
         lines += ["  " + row for row in timeline_table(explanation.events)]
     else:
         lines.append(f"  (no writes to it in session {explanation.session})")
+    if explanation.failed:
+        lines += ["", "  failed attempts to write it:"]
+        lines += [f"  run {run.run} {_run_at(run)}: {_attempted_kind(run, explanation.variable)}"
+                  f" ({printable(run.error.type)})" for run in explanation.failed]
     return "\n".join(lines)
 
 
@@ -56,7 +61,7 @@ def _story(explanation: Explanation) -> str:
     events = list(explanation.events)
     origin = explanation.origin.event
     if origin is None:
-        return _never_initialized(explanation.session, events)
+        return _never_initialized(explanation.session, events) + _failed_phrase(explanation)
     # By identity: summaries holding NaN never compare equal, not even to themselves.
     earlier = events[:next(i for i, e in enumerate(events) if e is origin)]
     clobbered = _last_restore(earlier) if origin.kind != "restore" else None
@@ -67,7 +72,7 @@ def _story(explanation: Explanation) -> str:
     else:
         story = _origin_phrase(origin)
     story += _updates_phrase(explanation.updates_since_origin)
-    return story + _non_finite_phrase(events[-1])
+    return story + _non_finite_phrase(events[-1]) + _failed_phrase(explanation)
 
 
 def _never_initialized(session: int, events: list[Event]) -> str:
@@ -156,6 +161,26 @@ def _non_finite_phrase(last: Event) -> str:
         return ""
     bad = [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
     return f"; its last recorded value has {' and '.join(bad)}"
+
+
+def _failed_phrase(explanation: Explanation) -> str:
+    """The last run that failed trying to write the variable after its origin: the write
+    the program meant (often the restore it believes happened)."""
+    since = explanation.origin.run or 0
+    later = [run for run in explanation.failed if run.run > since]
+    if not later:
+        return ""
+    run = later[-1]
+    return (f"; the {_attempted_kind(run, explanation.variable)} {_run_at(run)} failed "
+            f"({printable(run.error.type)})")
+
+
+def _attempted_kind(run: RunRecord, variable: str) -> str:
+    return next(w.kind for w in run.writes if w.variable == variable)
+
+
+def _run_at(run: RunRecord) -> str:
+    return f"at {printable(run.location)}" if run.location else f"in run {run.run}"
 
 
 # --- the timeline -----------------------------------------------------------------------
