@@ -8,6 +8,7 @@ from typing import Iterable
 import networkx as nx
 
 from tftrace.model import queries
+from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
 from tftrace.model.display import printable
 from tftrace.model.events import Event, Origin, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
@@ -45,6 +46,7 @@ class Trace:
     def __init__(self, raw: RawTrace):
         self._index: TraceIndex = build_index(raw)
         self._graph: nx.MultiDiGraph | None = None
+        self._diagnostics: list[Diagnostic] | None = None
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "Trace":
@@ -189,6 +191,23 @@ class Trace:
         ('initializer', 2, 'train.py:44')
         """
         return explain(self._index, *self._locate(variable, session))
+
+    def diagnostics(self, min_severity: str = "info") -> list[Diagnostic]:
+        """Every finding of ``tftrace check``, most severe first (computed once).
+
+        >>> [d.rule for d in Trace.load("examples/traces/restore_then_init.json").diagnostics()]
+        ['restore-overwritten']
+        """
+        if self._diagnostics is None:
+            self._diagnostics = check(self)
+        floor = SEVERITY_RANK[min_severity]
+        return [d for d in self._diagnostics if d.rank >= floor]
+
+    def diagnostics_for(self, variable: str, session: int | None = None) -> list[Diagnostic]:
+        """The findings that name ``variable`` (in ``session``, or in any session)."""
+        name = self.resolve_variable(variable)
+        return [d for d in self.diagnostics() if name in d.variables
+                and (session is None or d.session == session)]
 
     def _locate(self, variable: str, session: int | None) -> tuple[str, int]:
         name = queries.resolve_variable(self._index, variable)
