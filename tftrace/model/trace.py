@@ -58,6 +58,12 @@ class Trace:
     # --- what the trace holds ------------------------------------------------------------
 
     @property
+    def index(self) -> TraceIndex:
+        """The lower-level lookups (events, value samples, failed runs by variable) that
+        diagnostics rules and views build on; see :class:`~tftrace.model.index.TraceIndex`."""
+        return self._index
+
+    @property
     def path(self) -> str:
         return self._index.path
 

@@ -41,6 +41,9 @@ RANDOM_OPS = frozenset({
     "ParameterizedTruncatedNormal", "RandomCrop",
 })
 FEED = "<feed>"
+COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
+# Name scopes of machinery that touches every variable: not where the user uses it.
+_MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
 
 
 def is_write_op(op_type: str) -> bool:
@@ -126,12 +129,12 @@ class GraphIndex:
         new_ops = ops[self._seen_ops:]
         self._seen_ops = len(ops)
         var_objects = self._variable_objects()
-        trainable = {id(v) for v in self.graph.get_collection("trainable_variables")}
+        memberships = self._memberships()
         new_vars = []
         restore_ops = []
         for op in new_ops:
             if op.type in VARIABLE_OPS:
-                info = self._index_variable(op, var_objects.get(op.name), trainable)
+                info = self._index_variable(op, var_objects.get(op.name), memberships)
                 self.variables[info.name] = info
                 new_vars.append(info.record)
             elif op.type in RESTORE_OPS:
@@ -148,6 +151,14 @@ class GraphIndex:
         new_savers = [s for s in (self._index_saver(op) for op in restore_ops) if s is not None]
         return new_vars, new_savers
 
+    def _memberships(self) -> dict[int, tuple[str, ...]]:
+        """id(Variable) -> the standard collections it is in (global, local, trainable...)."""
+        out: dict[int, list[str]] = {}
+        for key in COLLECTIONS:
+            for var in self.graph.get_collection(key):
+                out.setdefault(id(var), []).append(key)
+        return {k: tuple(v) for k, v in out.items()}
+
     def _variable_objects(self) -> dict[str, Any]:
         """Python Variable objects from the graph's collections, by op name."""
         objects: dict[str, Any] = {}
@@ -158,18 +169,20 @@ class GraphIndex:
                     objects.setdefault(op.name, var)
         return objects
 
-    def _index_variable(self, op: Any, obj: Any | None, trainable_ids: set[int]) -> VariableInfo:
+    def _index_variable(self, op: Any, obj: Any | None,
+                        memberships: dict[int, tuple[str, ...]]) -> VariableInfo:
         dtype = op.get_attr("dtype")
         shape_proto = op.get_attr("shape")
         if shape_proto.unknown_rank:
             shape = None
         else:
             shape = tuple(None if d.size < 0 else int(d.size) for d in shape_proto.dim)
-        trainable = None if obj is None else id(obj) in trainable_ids
+        collections = memberships.get(id(obj), ()) if obj is not None else ()
+        trainable = None if obj is None else "trainable_variables" in collections
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
-            trainable=trainable)
+            trainable=trainable, collections=collections, used_in=_used_in_scope(op))
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
         init = _initializer_op(obj)
@@ -260,6 +273,39 @@ class GraphIndex:
                              filename_tensor=restore_op.inputs[0].name)
         self.savers[scope] = record
         return record
+
+
+def _used_in_scope(var_op: Any) -> str | None:
+    """The name scope shared by every op of the user's that reads the variable, if any.
+
+    ``get_variable`` ignores ``tf.name_scope`` while ops honour it: a variable ``w`` only
+    read inside ``block/`` betrays that (``w`` would be ``block/w`` if scopes applied).
+    """
+    name = var_op.name
+    readers = []
+    for consumer in var_op.outputs[0].consumers():
+        if consumer.type in ("ReadVariableOp", "Identity") and consumer.name.startswith(name + "/"):
+            readers.extend(consumer.outputs[0].consumers())  # w/read -> its users
+        elif consumer.type == "ReadVariableOp":
+            readers.extend(consumer.outputs[0].consumers() or [consumer])
+        elif consumer.type == "ResourceGather":
+            readers.append(consumer)
+    scopes = []
+    for op in readers:
+        top = op.name.split("/", 1)[0]
+        if op.name.startswith(name + "/") or top in _MACHINERY_SCOPES or \
+                "/gradients" in op.name or is_write_op(op.type):
+            continue
+        scopes.append(op.name.split("/")[:-1])
+    if not scopes:
+        return None
+    common = scopes[0]
+    for parts in scopes[1:]:
+        n = 0
+        while n < min(len(common), len(parts)) and common[n] == parts[n]:
+            n += 1
+        common = common[:n]
+    return "/".join(common) or None
 
 
 def _initializer_op(variable: Any) -> Any | None:

@@ -202,13 +202,16 @@ class VariableRecord:
     location: str | None = None
     trainable: bool | None = None
     initializer: InitializerInfo | None = None
+    collections: tuple[str, ...] = ()
+    used_in: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
                 "resource": self.resource, "dtype": self.dtype,
                 "shape": None if self.shape is None else list(self.shape), "index": self.index,
                 "location": self.location, "trainable": self.trainable,
-                "initializer": None if self.initializer is None else self.initializer.to_json()}
+                "initializer": None if self.initializer is None else self.initializer.to_json(),
+                "collections": list(self.collections), "used_in": self.used_in}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "VariableRecord":
@@ -221,7 +224,9 @@ class VariableRecord:
                    shape=_shape(d.get("shape"), f"{w} field 'shape'"),
                    index=_opt(d, "index", int, w, 0), location=_opt(d, "location", str, w),
                    trainable=_opt(d, "trainable", bool, w),
-                   initializer=None if init is None else InitializerInfo.from_json(init))
+                   initializer=None if init is None else InitializerInfo.from_json(init),
+                   collections=_str_list(d, "collections", w),
+                   used_in=_opt(d, "used_in", str, w))
 
 
 @dataclass(frozen=True)
