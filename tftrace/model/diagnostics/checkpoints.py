@@ -1,1 +1,231 @@
-"""Rules: placeholder until written."""
+"""Rules about Savers and checkpoints (bugs 4 and 5 of PRODUCT §1).
+
+- ``checkpoint-key-missing`` (error): a restore needs keys the checkpoint lacks — all of
+  them (TensorFlow names only the first), with the closest unused keys and a var_list.
+- ``checkpoint-unreadable`` (error): a restore from a checkpoint that could not be read.
+- ``checkpoint-shape-mismatch`` (error): checkpoint tensor shape != declared shape.
+- ``not-in-saver`` (warning): variables created after a default-var_list Saver.
+
+``match_checkpoint`` is shared with the recorder's exception notes and ``tftrace inspect``.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
+from tftrace.model.diagnostics.common import (
+    is_global,
+    is_optimizer_state,
+    names,
+    plural,
+    shape_text,
+    var_list_code,
+)
+
+Shape = "tuple[int | None, ...] | None"
+
+
+@dataclass
+class CheckpointMatch:
+    """How a set of variables (variable -> wanted key) matches a checkpoint's keys."""
+
+    missing: dict[str, str] = field(default_factory=dict)  # variable -> key not found
+    unused: list[str] = field(default_factory=list)  # checkpoint keys nothing wants
+    mismatched: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # var -> (decl, ckpt)
+    closest: dict[str, str] = field(default_factory=dict)  # variable -> best unused key
+    wanted: dict[str, str] = field(default_factory=dict)
+
+    def var_list(self) -> dict[str, str]:
+        """checkpoint key -> variable, with the closest keys for the missing ones."""
+        mapping = {key: var for var, key in self.wanted.items() if var not in self.missing}
+        for var, key in self.closest.items():
+            mapping[key] = var
+        return mapping
+
+    def missing_message(self, checkpoint: str) -> str:
+        parts = [f"key {key!r} for {var}" for var, key in sorted(self.missing.items())]
+        text = (f"{checkpoint} lacks {plural(len(self.missing), 'key')} the restore needs "
+                f"(TensorFlow reports only the first): {names(parts)}")
+        if self.unused:
+            text += (f"; it has {plural(len(self.unused), 'key')} nothing uses: "
+                     f"{names(self.unused)}")
+        return text
+
+    def missing_hint(self, shapes: Mapping[str, tuple[Any, str]]) -> str:
+        if not self.closest:
+            return ("The checkpoint was written by another model: restore a subset with "
+                    "Saver(var_list=[...]) and initialize the rest.")
+        pairs = [f"{var} <- {key} ({shape_text(shapes.get(key, (None, ''))[0])})"
+                 for var, key in sorted(self.closest.items())]
+        return (f"Closest checkpoint keys: {names(pairs, 5)}. Map them explicitly: "
+                + var_list_code(self.var_list()))
+
+
+def match_checkpoint(wanted: Mapping[str, str], keys: Mapping[str, tuple[Any, str]],
+                     declared: Mapping[str, Any]) -> CheckpointMatch:
+    """Compare ``wanted`` (variable -> key) with a checkpoint's ``keys`` (key -> (shape,
+    dtype)) and the variables' ``declared`` shapes."""
+    match = CheckpointMatch(wanted=dict(wanted))
+    used = set()
+    for var, key in sorted(wanted.items()):
+        if key not in keys:
+            match.missing[var] = key
+            continue
+        used.add(key)
+        ckpt_shape, decl = keys[key][0], declared.get(var)
+        if _known(decl) and ckpt_shape is not None and tuple(decl) != tuple(ckpt_shape):
+            match.mismatched[var] = (decl, ckpt_shape)
+    match.unused = sorted(k for k in keys if k not in used)
+    free = list(match.unused)
+    for var, key in sorted(match.missing.items()):
+        best = _closest(key, declared.get(var), free, keys)
+        if best is not None:
+            match.closest[var] = best
+            free.remove(best)
+    return match
+
+
+def _known(shape: Any) -> bool:
+    return shape is not None and all(d is not None for d in shape)
+
+
+def _closest(key: str, shape: Any, candidates: list[str],
+             keys: Mapping[str, tuple[Any, str]]) -> str | None:
+    """The candidate most like ``key`` by name, preferring the same shape."""
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        score = difflib.SequenceMatcher(None, key, candidate).ratio()
+        if key.rsplit("/", 1)[-1] == candidate.rsplit("/", 1)[-1]:
+            score += 0.3  # same last name part: kernel <-> kernel
+        cshape = keys[candidate][0]
+        if _known(shape) and cshape is not None:
+            score += 0.5 if tuple(shape) == tuple(cshape) else -0.5
+        if score > best_score:
+            best, best_score = candidate, score
+    return best if best_score >= 0.6 else None
+
+
+def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
+    """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""
+    for record in trace.index.runs:
+        wanted: dict[str, dict[str, str]] = defaultdict(dict)
+        for w in record.writes:
+            if w.kind == "restore" and w.checkpoint and w.key:
+                wanted[w.checkpoint][w.variable] = w.key
+        if wanted:
+            yield record, record.error is not None, wanted
+
+
+def _declared(trace: Any, session: int) -> dict[str, Any]:
+    return {n: r.shape for n, r in trace.index.variables_of(session).items()}
+
+
+@rule("checkpoint-key-missing")
+def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
+    for record, failed, wanted in _restore_runs(trace):
+        if not failed:
+            continue
+        for path, mapping in sorted(wanted.items()):
+            checkpoint = trace.index.checkpoints.get(path)
+            if checkpoint is None or checkpoint.error:
+                continue  # checkpoint-unreadable says so
+            match = match_checkpoint(mapping, checkpoint.keys,
+                                     _declared(trace, record.session))
+            if not match.missing:
+                continue
+            yield Diagnostic(
+                rule="checkpoint-key-missing", severity="error",
+                variables=tuple(sorted(match.missing)),
+                message=f"the restore at {record.location} (run {record.run}) failed: "
+                        + match.missing_message(path),
+                hint=match.missing_hint(checkpoint.keys), session=record.session,
+                run=record.run, location=record.location,
+                sites=(Site("restore", record.location, record.session, record.run),))
+
+
+@rule("checkpoint-unreadable")
+def checkpoint_unreadable(trace: Any) -> Iterator[Diagnostic]:
+    for record, failed, wanted in _restore_runs(trace):
+        for path in sorted(wanted):
+            checkpoint = trace.index.checkpoints.get(path)
+            if not failed or checkpoint is None or not checkpoint.error:
+                continue
+            yield Diagnostic(
+                rule="checkpoint-unreadable", severity="error",
+                variables=tuple(sorted(wanted[path])),
+                message=f"the restore at {record.location} (run {record.run}) could not "
+                        f"read checkpoint {path}: {checkpoint.error}",
+                hint="Check the path: Saver.restore wants the prefix (model.ckpt-100), not "
+                     "a .index/.data file; tf.train.latest_checkpoint(dir) finds it.",
+                session=record.session, run=record.run, location=record.location,
+                sites=(Site("restore", record.location, record.session, record.run),))
+
+
+@rule("checkpoint-shape-mismatch")
+def checkpoint_shape_mismatch(trace: Any) -> Iterator[Diagnostic]:
+    for record, failed, wanted in _restore_runs(trace):
+        for path, mapping in sorted(wanted.items()):
+            checkpoint = trace.index.checkpoints.get(path)
+            if checkpoint is None or checkpoint.error:
+                continue
+            match = match_checkpoint(mapping, checkpoint.keys,
+                                     _declared(trace, record.session))
+            if not match.mismatched:
+                continue
+            parts = [f"{var} is declared {shape_text(decl)} but key {mapping[var]!r} holds "
+                     f"{shape_text(ckpt)}" for var, (decl, ckpt) in sorted(
+                         match.mismatched.items())]
+            one = len(match.mismatched) == 1
+            outcome = ("the restore failed" if failed else
+                       "the restore succeeded silently (resource variables accept any "
+                       f"shape), so {'it now holds' if one else 'they now hold'} the "
+                       "checkpoint's shape" + ("" if one else "s"))
+            yield Diagnostic(
+                rule="checkpoint-shape-mismatch", severity="error",
+                variables=tuple(sorted(match.mismatched)),
+                message=f"restore at {record.location} (run {record.run}) from {path}: "
+                        f"{names(parts, 4)}; {outcome}",
+                hint="The checkpoint comes from a model with other shapes: rebuild the "
+                     "graph with the checkpoint's shapes, or leave these variables out of "
+                     "the Saver's var_list and initialize them fresh.",
+                session=record.session, run=record.run, location=record.location,
+                sites=(Site("restore", record.location, record.session, record.run),))
+
+
+@rule("not-in-saver")
+def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    saved_keys = defaultdict(list)  # graph -> [(session, run, location, key set)]
+    for save in index.saves:
+        saved_keys[index.graph_of(save.session)].append(save)
+    for saver in index.savers:
+        variables = index.variables.get(saver.graph, {})
+        global_vars = {n: r for n, r in variables.items() if is_global(r)}
+        before = {n for n, r in global_vars.items() if r.index < saver.index}
+        saved = set(saver.keys.values())
+        # A default Saver: every global variable existing at its creation, under its name.
+        if not before or saved != before or any(k != v for k, v in saver.keys.items()):
+            continue
+        late = sorted(n for n, r in global_vars.items() if r.index > saver.index)
+        saves = [s for s in saved_keys[saver.graph] if set(s.keys) == set(saver.keys)]
+        if not late or not saves:
+            continue
+        slots = [n for n in late if is_optimizer_state(n)]
+        first = saves[0]
+        message = (f"the Saver created at {saver.location} ({saver.name}/) was built before "
+                   f"{plural(len(late), 'variable')}, so its checkpoints never contain them: "
+                   f"{names(late)}")
+        if slots:
+            message += (f"; among them optimizer state ({names(slots, 4)}): the Saver was "
+                        f"built before minimize(), so a resumed run restarts the optimizer "
+                        f"from scratch")
+        hint = ("Build the Saver after the whole model and the optimizer (after minimize() "
+                "and the global step), or pass var_list explicitly.")
+        yield Diagnostic(rule="not-in-saver", severity="warning", variables=tuple(late),
+                         message=message, hint=hint, session=first.session, run=first.run,
+                         location=saver.location,
+                         sites=(Site("saver created", saver.location),
+                                Site("saved", first.location, first.session, first.run)))

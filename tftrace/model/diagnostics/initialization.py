@@ -1,1 +1,209 @@
-"""Rules: placeholder until written."""
+"""Rules about initialization (bugs 2 and 3 of PRODUCT §1).
+
+- ``uninitialized-read`` (error; info for the probe pattern): a run failed reading
+  uninitialized variables — we name all of them and why each is uninitialized.
+- ``initializer-reset`` (warning): the initializer re-ran after assigns or training updates.
+- ``never-initialized`` (info): a variable no run of a session touched.
+- ``unseeded-random-init`` (info): random initial values that differ on every run.
+
+``uninitialized_reasons`` and ``describe_uninitialized`` are shared with the recorder, which
+uses them for the note it adds to the user's ``FailedPreconditionError``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterator, Mapping
+
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
+from tftrace.model.diagnostics.common import (
+    is_local,
+    names,
+    plural,
+    session_timelines,
+    variables_initializer_code,
+)
+
+NEVER = "never initialized in this session"
+
+
+def describe_uninitialized(reasons: Mapping[str, str]) -> str:
+    """``a (never initialized in this session), b (its restore at x.py:3 failed)``."""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for name, reason in sorted(reasons.items()):
+        by_reason[reason].append(name)
+    return "; ".join(f"{names(vs)} ({reason})" for reason, vs in by_reason.items())
+
+
+def uninitialized_hint(variables: list[str]) -> str:
+    return ("Initialize or restore them in this session before the run: "
+            "sess.run(tf.compat.v1.global_variables_initializer()) then restore, or only "
+            "these: " + variables_initializer_code(variables))
+
+
+def uninitialized_reasons(trace: Any, session: int, run: int,
+                          variables: list[str]) -> dict[str, str]:
+    """Why each variable was uninitialized at ``run`` of ``session``."""
+    index = trace.index
+    reasons = {}
+    for name in variables:
+        failed_restore = [r for r in index.failed_writes.get((session, name), [])
+                          if r.run < run and any(w.variable == name and w.kind == "restore"
+                                                 for w in r.writes)]
+        elsewhere = sorted(s for (s, n), events in index.events.items()
+                           if n == name and s != session and any(e.is_origin for e in events))
+        if failed_restore:
+            r = failed_restore[-1]
+            reasons[name] = (f"its restore at {r.location} (run {r.run}) failed: "
+                             f"{r.error.type}")
+        elif elsewhere:
+            reasons[name] = (f"initialized only in session {names(map(str, elsewhere))}; "
+                             "each session has its own variable values")
+        else:
+            reasons[name] = NEVER
+    return reasons
+
+
+def _initialized_before(trace: Any, session: int, name: str, run: int) -> bool:
+    return any(e.is_origin and e.run < run for e in trace.index.events.get((session, name), []))
+
+
+def _initialized_after(trace: Any, session: int, name: str, run: int) -> bool:
+    return any(e.is_origin and e.run > run for e in trace.index.events.get((session, name), []))
+
+
+@rule("uninitialized-read")
+def uninitialized_read(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    probes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+    for record in index.failed_runs:
+        if record.error.type != "FailedPreconditionError":
+            continue
+        session, run = record.session, record.run
+        missing = list(record.error.uninitialized) + [
+            n for n in record.reads if n not in record.error.uninitialized
+            and not _initialized_before(trace, session, n, run)]
+        missing = [n for n in dict.fromkeys(missing)
+                   if n in index.variables_of(session) or n in record.error.uninitialized]
+        if not missing:
+            continue
+        later_runs = index.sessions[session].runs > run
+        if later_runs and all(_initialized_after(trace, session, n, run) for n in missing):
+            # The probe pattern: read, catch FailedPreconditionError, then initialize.
+            probes[session].extend((n, record) for n in missing)
+            continue
+        reasons = uninitialized_reasons(trace, session, run, missing)
+        message = (f"the run at {record.location} (run {run}) failed reading "
+                   f"{plural(len(missing), 'uninitialized variable')}: "
+                   f"{describe_uninitialized(reasons)}")
+        yield Diagnostic(rule="uninitialized-read", severity="error",
+                         variables=tuple(sorted(missing)), message=message,
+                         hint=uninitialized_hint(missing), session=session, run=run,
+                         location=record.location,
+                         sites=(Site("failed run", record.location, session, run),))
+    for session, items in sorted(probes.items()):
+        variables = tuple(sorted({n for n, _ in items}))
+        first = min((r for _, r in items), key=lambda r: r.run)
+        message = (f"{plural(len(variables), 'variable')} ({names(variables)}) "
+                   f"{'was' if len(variables) == 1 else 'were'} probed by reading "
+                   f"(FailedPreconditionError caught) and then initialized: the probe "
+                   f"pattern, no problem")
+        yield Diagnostic(rule="uninitialized-read", severity="info", variables=variables,
+                         message=message,
+                         hint="tf.compat.v1.report_uninitialized_variables() finds them "
+                              "in one run, without exceptions.",
+                         session=session, run=first.run, location=first.location,
+                         sites=(Site("probe", first.location, session, first.run),))
+
+
+@rule("initializer-reset")
+def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    resets: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
+    for session, name, events in session_timelines(index):
+        record = index.variables_of(session).get(name)
+        if record is not None and is_local(record):
+            continue  # resetting local variables (streaming metrics) is what they are for
+        origin, updates = None, 0
+        for event in events:
+            if event.kind == "update":
+                updates += event.count
+                continue
+            if event.kind == "initializer" and origin is not None and (
+                    updates or origin.kind == "assign"):
+                what = (plural(updates, "update") if updates else
+                        f"assigned at {origin.location}")
+                resets[(session, event.run)].append((name, what, event))
+            if event.kind == "initializer" and origin is not None and origin.kind == "restore":
+                pass  # that is restore-overwritten's finding
+            origin, updates = event, 0
+    for (session, run), items in sorted(resets.items()):
+        location = items[0][2].location
+        variables = tuple(sorted(n for n, _, _ in items))
+        detail = ", ".join(f"{n} ({what})" for n, what, _ in sorted(items)[:8])
+        more = f" and {len(items) - 8} more" if len(items) > 8 else ""
+        message = (f"the initializer at {location} (run {run}) reset "
+                   f"{plural(len(variables), 'variable')} that had been trained or assigned: "
+                   f"{detail}{more}")
+        hint = ("Run the initializer once, before training. To reset state on purpose, "
+                "build a dedicated op (tf.compat.v1.variables_initializer([...]) over exactly "
+                "the variables to reset).")
+        yield Diagnostic(rule="initializer-reset", severity="warning", variables=variables,
+                         message=message, hint=hint, session=session, run=run,
+                         location=location,
+                         sites=(Site("initializer", location, session, run),))
+
+
+@rule("never-initialized")
+def never_initialized(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    for number, session in sorted(index.sessions.items()):
+        if not session.closed:
+            continue  # without the session's end we do not know what it read
+        touched = set(session.reads)
+        touched.update(n for (s, n) in index.events if s == number)
+        touched.update(n for (s, n) in index.failed_writes if s == number)
+        for record in index.failed_runs:
+            if record.session == number:
+                touched.update(record.reads)
+        untouched = sorted(n for n in index.variables_of(number) if n not in touched)
+        if not untouched:
+            continue
+        message = (f"{plural(len(untouched), 'variable')} of session {number}'s graph "
+                   f"{'was' if len(untouched) == 1 else 'were'} never initialized, restored, "
+                   f"assigned or read: {names(untouched)}")
+        yield Diagnostic(rule="never-initialized", severity="info",
+                         variables=tuple(untouched), message=message,
+                         hint="Harmless until something reads them; unused variables may "
+                              "also be leftovers of another model in the same graph.",
+                         session=number, location=session.location,
+                         sites=(Site("session created", session.location, number),))
+
+
+@rule("unseeded-random-init")
+def unseeded_random_init(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    found: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
+    for session, name, events in session_timelines(index):
+        record = index.variables_of(session).get(name)
+        if record is None or record.initializer is None or not record.initializer.unseeded:
+            continue
+        origins = [e for e in events if e.is_origin]
+        # Only when the random value is what the variable went on with.
+        if origins and origins[-1].kind == "initializer":
+            found[session].append((name, record, origins[-1]))
+    for session, items in sorted(found.items()):
+        variables = tuple(sorted(n for n, _, _ in items))
+        ops = sorted({op for _, r, _ in items for op in r.initializer.unseeded})
+        first = min((e for _, _, e in items), key=lambda e: e.run)
+        message = (f"{plural(len(variables), 'variable')} ({names(variables)}) "
+                   f"{'gets' if len(variables) == 1 else 'get'} random initial values from "
+                   f"unseeded ops ({names(ops, 3)}): different on every initializer run and "
+                   f"every process run")
+        yield Diagnostic(rule="unseeded-random-init", severity="info", variables=variables,
+                         message=message,
+                         hint="For reproducible runs set a graph seed "
+                              "(tf.compat.v1.set_random_seed(0)) or seed= on the "
+                              "initializers.",
+                         session=session, run=first.run, location=first.location,
+                         sites=tuple(Site("created", r.location, session)
+                                     for _, r, _ in items[:3]))

@@ -1,1 +1,143 @@
-"""Rules: placeholder until written."""
+"""Rules about the order of restores and initializers (bugs 1 and 2 of PRODUCT §1).
+
+- ``restore-overwritten`` (error): a restored value replaced by the initializer.
+- ``restored-partially`` (info): a restore covered only some of the graph's variables.
+- ``restore-discards-updates`` (info): a restore replaced training updates never saved.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterator
+
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
+from tftrace.model.diagnostics.common import (
+    is_global,
+    is_optimizer_state,
+    names,
+    plural,
+    session_timelines,
+    variables_initializer_code,
+)
+from tftrace.model.events import Event
+
+
+@rule("restore-overwritten")
+def restore_overwritten(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    # (session, initializer run) -> [(variable, restore event, initializer event)]
+    clobbered: dict[tuple[int, int], list[tuple[str, Event, Event]]] = defaultdict(list)
+    for session, name, events in session_timelines(index):
+        restore = None  # the restore that is the current origin, if any
+        for event in events:
+            if event.kind == "restore":
+                restore = event
+            elif event.kind == "initializer" and restore is not None:
+                clobbered[(session, event.run)].append((name, restore, event))
+                restore = None
+            elif event.kind == "assign":
+                restore = None
+    for (session, run), items in sorted(clobbered.items()):
+        init_event = items[0][2]
+        restores = sorted({(r.run, r.location, r.checkpoint) for _, r, _ in items},
+                          key=lambda t: t[0])
+        variables = tuple(sorted(name for name, _, _ in items))
+        checkpoints = sorted({c for _, _, c in restores if c})
+        restored_where = ", ".join(f"{loc} (run {r})" for r, loc, _ in restores if loc)
+        message = (
+            f"{plural(len(variables), 'restored variable')} overwritten by the initializer at "
+            f"{init_event.location} (run {run}): {names(variables)} "
+            f"{'was' if len(variables) == 1 else 'were'} restored from "
+            f"{names(checkpoints) or 'a checkpoint'}"
+            f"{' at ' + restored_where if restored_where else ''} and now "
+            f"{'holds' if len(variables) == 1 else 'hold'} fresh initial values instead")
+        new_vars = _not_restored(trace, session, set(variables))
+        hint = ("Run the initializer before restoring: sess.run(init) first, then "
+                "saver.restore(sess, path).")
+        if new_vars:
+            hint += (" Or initialize only the variables the checkpoint does not have: "
+                     + variables_initializer_code(new_vars))
+        sites = tuple(Site("restored", loc, session, r) for r, loc, _ in restores) + (
+            Site("initializer", init_event.location, session, run),)
+        yield Diagnostic(rule="restore-overwritten", severity="error", variables=variables,
+                         message=message, hint=hint, session=session, run=run,
+                         location=init_event.location, sites=sites)
+
+
+def _not_restored(trace: Any, session: int, restored: set[str]) -> list[str]:
+    """Global variables of the session's graph never restored in it: the 'new' ones."""
+    index = trace.index
+    out = []
+    for name, record in index.variables_of(session).items():
+        if name in restored or not is_global(record):
+            continue
+        events = index.events.get((session, name), [])
+        if not any(e.kind == "restore" for e in events):
+            out.append(name)
+    return out
+
+
+@rule("restored-partially")
+def restored_partially(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    runs: dict[tuple[int, int], list[Event]] = defaultdict(list)
+    for (session, run), events in index.events_of_run.items():
+        for event in events:
+            if event.kind == "restore":
+                runs[(session, run)].append(event)
+    for (session, run), events in sorted(runs.items()):
+        restored = {e.variable for e in events}
+        graph_vars = [n for n, r in index.variables_of(session).items() if is_global(r)]
+        others = sorted(n for n in graph_vars if n not in restored)
+        if not others:
+            continue
+        checkpoints = sorted({e.checkpoint for e in events if e.checkpoint})
+        slots = [n for n in others if is_optimizer_state(n)]
+        message = (f"the restore at {events[0].location} (run {run}) loaded "
+                   f"{len(restored)} of {len(graph_vars)} variables from "
+                   f"{names(checkpoints) or 'a checkpoint'}; the other {len(others)} "
+                   f"({names(others)}) get their values elsewhere")
+        hint = ("Fine when intended (a new head on a pretrained encoder): give the others "
+                "values with tf.compat.v1.variables_initializer(...) — never with the global "
+                "initializer after the restore.")
+        if slots:
+            hint += f" Note: {plural(len(slots), 'optimizer slot')} start fresh."
+        yield Diagnostic(rule="restored-partially", severity="info",
+                         variables=tuple(sorted(restored)), message=message, hint=hint,
+                         session=session, run=run, location=events[0].location,
+                         sites=(Site("restored", events[0].location, session, run),))
+
+
+@rule("restore-discards-updates")
+def restore_discards_updates(trace: Any) -> Iterator[Diagnostic]:
+    index = trace.index
+    saved_runs: dict[int, list[tuple[int, set[str]]]] = defaultdict(list)
+    for save in index.saves:
+        saved_runs[save.session].append((save.run, set(save.keys.values())))
+    lost: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
+    for session, name, events in session_timelines(index):
+        updates, last_update = 0, None
+        for event in events:
+            if event.kind == "update":
+                updates += event.count
+                last_update = event.last_run
+                continue
+            if event.kind == "restore" and updates and last_update is not None:
+                saved_after = any(last_update <= r < event.run and name in keys
+                                  for r, keys in saved_runs[session])
+                if not saved_after:
+                    lost[(session, event.run)].append((name, updates))
+            updates, last_update = 0, None
+    for (session, run), items in sorted(lost.items()):
+        location = next((e.location for e in index.events_of_run.get((session, run), ())),
+                        None)
+        variables = tuple(sorted(n for n, _ in items))
+        most = max(u for _, u in items)
+        message = (f"the restore at {location} (run {run}) replaced "
+                   f"{plural(len(variables), 'variable')} ({names(variables)}) that had up to "
+                   f"{plural(most, 'training update')} not saved to any checkpoint")
+        hint = ("Intended when reloading the best checkpoint after training; otherwise save "
+                "before restoring, or restore before training.")
+        yield Diagnostic(rule="restore-discards-updates", severity="info",
+                         variables=variables, message=message, hint=hint, session=session,
+                         run=run, location=location,
+                         sites=(Site("restored", location, session, run),))

@@ -1,0 +1,87 @@
+"""Small helpers shared by the rule families: listing names, walking timelines."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Iterator
+
+from tftrace.model.events import Event
+from tftrace.model.index import TraceIndex
+
+LIST_LIMIT = 8
+# Optimizer slot variables and accumulators, named the way tf.compat.v1 optimizers name them.
+_SLOT = re.compile(r"/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Adadelta|"
+                   r"Adadelta_\d+|Ftrl|Ftrl_\d+|ProximalAdagrad|ExponentialMovingAverage)$")
+_OPTIMIZER_STATE = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")
+
+
+def names(items: Iterable[str], limit: int = LIST_LIMIT) -> str:
+    """``a, b, c`` or ``a, b, ... and 12 more``."""
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def shape_text(shape: Any) -> str:
+    if shape is None:
+        return "unknown shape"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def is_optimizer_state(name: str) -> bool:
+    """Adam's m/v slots, Momentum accumulators, beta powers..."""
+    return bool(_SLOT.search(name) or _OPTIMIZER_STATE.search(name))
+
+
+def session_timelines(index: TraceIndex) -> Iterator[tuple[int, str, list[Event]]]:
+    """(session, variable, events) for every variable with events, in a stable order."""
+    for (session, name) in sorted(index.events):
+        yield session, name, index.events[(session, name)]
+
+
+def is_global(record: Any) -> bool:
+    """A variable a default Saver saves: in the global collection (or unknown: assume so)."""
+    collections = getattr(record, "collections", ())
+    return not collections or "variables" in collections
+
+
+def is_local(record: Any) -> bool:
+    collections = getattr(record, "collections", ())
+    return "local_variables" in collections and "variables" not in collections
+
+
+def first_location(events: Iterable[Event]) -> str | None:
+    for event in events:
+        if event.location:
+            return event.location
+    return None
+
+
+def location_of_run(index: TraceIndex, session: int, run: int) -> str | None:
+    """The call site of a run: its record, or the streak it belongs to."""
+    for event in index.events_of_run.get((session, run), ()):
+        if event.location:
+            return event.location
+    for streak in index.streaks:
+        if streak.session == session and streak.first_run <= run <= streak.last_run:
+            return streak.location
+    for record in index.runs:
+        if record.session == session and record.run == run:
+            return record.location
+    return None
+
+
+def var_list_code(mapping: dict[str, str]) -> str:
+    """Ready-to-paste Python: a Saver whose var_list maps checkpoint keys to variables."""
+    entries = ", ".join(f"{key!r}: var({name!r})" for key, name in sorted(mapping.items()))
+    return ("var = {v.op.name: v for v in tf.compat.v1.global_variables()}.__getitem__; "
+            f"saver = tf.compat.v1.train.Saver(var_list={{{entries}}})")
+
+
+def variables_initializer_code(variables: Iterable[str]) -> str:
+    wanted = ", ".join(repr(v) for v in sorted(variables))
+    return ("sess.run(tf.compat.v1.variables_initializer([v for v in "
+            f"tf.compat.v1.global_variables() if v.op.name in {{{wanted}}}]))")
