@@ -17,7 +17,7 @@ from tftrace.model.display import printable
 if TYPE_CHECKING:
     from tftrace.model import Trace
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 TRUNCATED_NOTE = ("trace was cut short (the program was killed?); "
                   "showing everything recorded up to then")
@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tftrace {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_run(commands)
+    _add_check(commands)
     _add_explain(commands)
+    _add_inspect(commands)
     return parser
 
 
@@ -130,6 +132,76 @@ def _explain(args: argparse.Namespace) -> int:
     render = text.explain_json if args.format == "json" else text.explain_text
     print(render(explanation))
     return EXIT_OK
+
+
+# --- tftrace check ----------------------------------------------------------------------
+
+def _add_check(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "check", "diagnose the classic state bugs in a trace",
+        "Report what went wrong with the variables of a traced program: restores "
+        "overwritten by the initializer, uninitialized reads, re-run initializers, Savers "
+        "built too early, checkpoint key and shape mismatches, NaN weights, ... Exit code 1 "
+        "when there is a warning or an error (for CI), 0 otherwise, 2 on bad input.",
+        _examples("tftrace check trace.json",
+                  "tftrace check trace.json --min-severity warning   # hide info",
+                  "tftrace check trace.json --format json | jq '.diagnostics[].rule'"),
+        _check)
+    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts and CI")
+    parser.add_argument("--min-severity", choices=("info", "warning", "error"),
+                        default="info", metavar="S",
+                        help="hide findings below S: info (default), warning or error")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from tftrace.views import check
+
+    trace = _load(args.trace)
+    diagnostics = trace.diagnostics(args.min_severity)
+    if args.format == "json":
+        print(check.check_json(diagnostics))
+    else:
+        check.write_check_text(diagnostics, args.trace, sys.stdout)
+    return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
+        else EXIT_OK
+
+
+# --- tftrace inspect --------------------------------------------------------------------
+
+def _add_inspect(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "inspect", "list a checkpoint's keys and match them against a trace",
+        "List the keys, shapes, dtypes and sizes of a checkpoint (a path prefix such as "
+        "model.ckpt-100, or a directory holding a 'checkpoint' file). With --against, "
+        "compare them with the variables of a traced program: keys the graph needs but the "
+        "checkpoint lacks, keys nothing uses, shape mismatches, and a ready var_list. "
+        "Reading a checkpoint needs TensorFlow, unless the trace recorded that checkpoint. "
+        "Exit code 1 when --against finds a mismatch.",
+        _examples("tftrace inspect ckpt/model.ckpt-100",
+                  "tftrace inspect ckpt/ --against finetune.json",
+                  "tftrace inspect ckpt/model.ckpt --against trace.json --format json"),
+        _inspect)
+    parser.add_argument("checkpoint", metavar="CHECKPOINT",
+                        help="a checkpoint prefix or a directory with a 'checkpoint' file")
+    parser.add_argument("--against", metavar="TRACE",
+                        help="a trace whose variables the checkpoint should fit")
+    parser.add_argument("--session", type=int, metavar="N",
+                        help="with --against: the session whose graph to match "
+                             "(default: the last session)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from tftrace.views import inspect
+
+    trace = _load(args.against) if args.against else None
+    report = inspect.inspect_checkpoint(args.checkpoint, trace, args.session)
+    print(inspect.inspect_json(report) if args.format == "json"
+          else inspect.inspect_text(report))
+    return EXIT_FINDINGS if report.problems else EXIT_OK
 
 
 def _load(path: str) -> Trace:

@@ -1,0 +1,79 @@
+"""Output of ``tftrace check``: findings grouped by severity (text) or PRODUCT §5 JSON.
+
+Text is coloured with Rich when written to a terminal and plain when piped (or when
+``NO_COLOR`` is set). Every string from the trace goes through
+:func:`~tftrace.model.display.printable` and into Rich ``Text`` objects — never into markup —
+so a variable named ``[bold]x`` or a path holding escape sequences is shown literally.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Iterable
+
+from tftrace.model.diagnostics import SEVERITIES, Diagnostic
+from tftrace.model.display import printable
+
+STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
+TITLES = {"error": "errors", "warning": "warnings", "info": "info"}
+
+
+def check_json(diagnostics: Iterable[Diagnostic]) -> str:
+    """``{"diagnostics": [...]}``; ``ensure_ascii`` keeps control characters escaped."""
+    return json.dumps({"diagnostics": [d.to_json() for d in diagnostics]}, indent=2)
+
+
+def summary_line(diagnostics: list[Diagnostic]) -> str:
+    counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in SEVERITIES}
+    parts = [f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
+             f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
+             f"{counts['info']} info"]
+    return ", ".join(parts)
+
+
+def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str],
+                     color: bool | None = None) -> None:
+    """Write the text report to ``out`` (colour: auto-detected from ``out`` when None)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    if color is None:
+        color = out.isatty() and "NO_COLOR" not in os.environ
+    console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
+                      soft_wrap=True, emoji=False, markup=False)
+    name = printable(os.path.basename(trace_path))
+    if not diagnostics:
+        console.print(Text(f"{name}: no findings", style="green" if color else ""))
+        return
+    for severity in reversed(SEVERITIES):
+        group = [d for d in diagnostics if d.severity == severity]
+        if not group:
+            continue
+        console.print(Text(f"{TITLES[severity].upper()} ({len(group)})",
+                           style=STYLES[severity] + " underline"))
+        for d in group:
+            console.print(_finding(d, Text))
+        console.print()
+    console.print(Text(f"{name}: {summary_line(diagnostics)}", style="bold"))
+
+
+def _finding(d: Diagnostic, text_cls: type) -> object:
+    where = [f"session {d.session}"]
+    if d.run is not None:
+        where.append(f"run {d.run}")
+    if d.location:
+        where.append(printable(d.location))
+    head = text_cls()
+    head.append(f"{d.severity:<8}", style=STYLES[d.severity])
+    head.append(f"{d.rule}", style="bold")
+    head.append(f"  ({', '.join(where)})", style="dim")
+    head.append("\n  " + printable(d.message))
+    if d.variables:
+        shown = ", ".join(printable(v) for v in d.variables[:12])
+        more = f" and {len(d.variables) - 12} more" if len(d.variables) > 12 else ""
+        head.append("\n  variables: ", style="dim")
+        head.append(shown + more)
+    if d.hint:
+        head.append("\n  hint: ", style="green")
+        head.append(printable(d.hint))
+    return head

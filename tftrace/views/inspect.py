@@ -1,0 +1,180 @@
+"""``tftrace inspect``: a checkpoint's keys, and how they fit a traced graph.
+
+Reading a checkpoint's index needs TensorFlow (through the recorder, the only part that
+imports it); when TensorFlow is not installed, the contents recorded in a trace
+(``--against``) are used instead, so a trace attached to a bug report is enough.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tftrace.errors import TftraceError
+from tftrace.model.diagnostics.checkpoints import CheckpointMatch, match_checkpoint
+from tftrace.model.diagnostics.common import is_global, shape_text
+from tftrace.model.display import printable
+
+_ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1,
+               "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8,
+               "uint64": 8, "bool": 1, "complex64": 8, "complex128": 16}
+
+
+class CheckpointNotFound(TftraceError):
+    """No checkpoint at the given path."""
+
+
+@dataclass
+class InspectReport:
+    path: str
+    keys: dict[str, tuple[Any, str]]
+    source: str  # "checkpoint" (read now) or "trace" (as recorded)
+    trace_path: str | None = None
+    session: int | None = None
+    match: CheckpointMatch | None = None
+    declared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> bool:
+        return self.match is not None and bool(self.match.missing or self.match.mismatched)
+
+
+def resolve_prefix(path: str) -> str:
+    """A checkpoint prefix from a prefix, a directory (its 'checkpoint' file) or a file of
+    the checkpoint (model.ckpt.index, model.ckpt.data-00000-of-00001)."""
+    if os.path.isdir(path):
+        state = os.path.join(path, "checkpoint")
+        if not os.path.exists(state):
+            raise CheckpointNotFound(f"{path}: a directory without a 'checkpoint' file; "
+                                     "pass the checkpoint prefix (e.g. dir/model.ckpt-100)")
+        with open(state, encoding="utf-8", errors="replace") as f:
+            m = re.search(r'^model_checkpoint_path:\s*"(.*)"\s*$', f.read(), re.M)
+        if not m:
+            raise CheckpointNotFound(f"{state}: names no model_checkpoint_path")
+        prefix = m.group(1).encode().decode("unicode_escape")
+        return prefix if os.path.isabs(prefix) else os.path.join(path, prefix)
+    m = re.match(r"^(.*)\.(index|data-\d+-of-\d+|meta)$", path)
+    return m.group(1) if m else path
+
+
+def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None) -> InspectReport:
+    prefix = resolve_prefix(path)
+    keys, source = _read_keys(prefix, trace)
+    report = InspectReport(path=prefix, keys=keys, source=source)
+    if trace is not None:
+        number = session if session is not None else max(s.number for s in trace.sessions)
+        trace.session(number)  # UnknownSession for a bad number
+        variables = {n: r for n, r in trace.index.variables_of(number).items() if is_global(r)}
+        report.trace_path, report.session = trace.path, number
+        report.declared = {n: r.shape for n, r in variables.items()}
+        report.match = match_checkpoint({n: n for n in variables}, keys, report.declared)
+    return report
+
+
+def _read_keys(prefix: str, trace: Any) -> tuple[dict[str, tuple[Any, str]], str]:
+    recorded = _recorded(prefix, trace)
+    # This process is ours (the CLI): keep TensorFlow's C++ start-up chatter off stderr.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        from tftrace.recorder.capture import checkpoint_contents
+    except ImportError:
+        if recorded is not None:
+            return recorded, "trace"
+        raise TftraceError("reading a checkpoint needs TensorFlow (pip install "
+                           "'tftrace[tf]'), or --against a trace that recorded it") from None
+    if not os.path.exists(prefix + ".index"):
+        if recorded is not None:
+            return recorded, "trace"
+        raise CheckpointNotFound(f"{prefix}: no checkpoint here (no {os.path.basename(prefix)}"
+                                 ".index); pass a prefix like model.ckpt-100 or its directory")
+    record = checkpoint_contents(prefix)
+    if record.error:
+        raise TftraceError(f"{prefix}: cannot read the checkpoint: {record.error}")
+    return dict(record.keys), "checkpoint"
+
+
+def _recorded(prefix: str, trace: Any) -> dict[str, tuple[Any, str]] | None:
+    if trace is None:
+        return None
+    wanted = trace.index.normalize_path(prefix) if not os.path.isabs(prefix) else prefix
+    for path, record in trace.checkpoints.items():
+        if not record.error and (path == prefix or trace.index.normalize_path(path) in
+                                 (wanted, os.path.abspath(prefix))):
+            return dict(record.keys)
+    return None
+
+
+def _size(shape: Any, dtype: str) -> int | None:
+    if shape is None or any(d is None for d in shape) or dtype not in _ITEM_BYTES:
+        return None
+    return math.prod(shape) * _ITEM_BYTES[dtype]
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return "?"
+
+
+def inspect_text(report: InspectReport) -> str:
+    rows = [(printable(k), shape_text(s), printable(t), _human(_size(s, t)))
+            for k, (s, t) in sorted(report.keys.items())]
+    widths = [max([len(h)] + [len(r[i]) for r in rows])
+              for i, h in enumerate(("key", "shape", "dtype", "size"))]
+    total = sum(_size(s, t) or 0 for s, t in report.keys.values())
+    source = "" if report.source == "checkpoint" else " (as recorded in the trace)"
+    lines = [f"{printable(report.path)}: {len(report.keys)} keys, {_human(total)}{source}", ""]
+    header = ("key", "shape", "dtype", "size")
+    lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if report.match is not None:
+        lines += ["", *_match_lines(report)]
+    return "\n".join(lines)
+
+
+def _match_lines(report: InspectReport) -> list[str]:
+    match = report.match
+    assert match is not None
+    matched = len(match.wanted) - len(match.missing)
+    lines = [f"against {printable(report.trace_path)} (session {report.session}): "
+             f"{matched} of {len(match.wanted)} variables found in the checkpoint"]
+    for var, key in sorted(match.missing.items()):
+        closest = match.closest.get(var)
+        tail = f"  (closest key: {printable(closest)})" if closest else ""
+        lines.append(f"  missing   {printable(var)} {shape_text(report.declared.get(var))}"
+                     f"{tail}")
+    for var, (decl, ckpt) in sorted(match.mismatched.items()):
+        lines.append(f"  shape     {printable(var)}: graph {shape_text(decl)}, checkpoint "
+                     f"{shape_text(ckpt)}")
+    for key in match.unused:
+        lines.append(f"  unused    {printable(key)} {shape_text(report.keys[key][0])}")
+    if match.missing and match.closest:
+        lines += ["", "  " + printable(match.missing_hint(report.keys))]
+    elif not match.missing and not match.mismatched:
+        lines.append("  every variable has a key of the same shape")
+    return lines
+
+
+def inspect_json(report: InspectReport) -> str:
+    out: dict[str, Any] = {
+        "checkpoint": report.path, "source": report.source,
+        "keys": [{"key": k, "shape": None if s is None else list(s), "dtype": t,
+                  "bytes": _size(s, t)} for k, (s, t) in sorted(report.keys.items())]}
+    if report.match is not None:
+        m = report.match
+        out["against"] = {
+            "trace": report.trace_path, "session": report.session,
+            "missing": [{"variable": v, "key": k, "closest": m.closest.get(v)}
+                        for v, k in sorted(m.missing.items())],
+            "unused": m.unused,
+            "shape_mismatch": [{"variable": v, "declared": list(d), "checkpoint": list(c)}
+                               for v, (d, c) in sorted(m.mismatched.items())],
+            "var_list": m.var_list() if m.missing else None}
+    return json.dumps(out, indent=2)
