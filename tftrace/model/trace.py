@@ -9,7 +9,6 @@ import networkx as nx
 
 from tftrace.model import queries
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
-from tftrace.model.display import printable
 from tftrace.model.events import Event, Origin, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
 from tftrace.model.graph import build_graph

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tftrace.errors import TftraceError
-from tftrace.model.diagnostics.checkpoints import CheckpointMatch, match_checkpoint
+from tftrace.findings import CheckpointMatch, match_checkpoint
 from tftrace.model.diagnostics.common import is_global, shape_text
 from tftrace.model.display import printable
 

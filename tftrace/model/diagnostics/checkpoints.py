@@ -6,107 +6,19 @@
 - ``checkpoint-shape-mismatch`` (error): checkpoint tensor shape != declared shape.
 - ``not-in-saver`` (warning): variables created after a default-var_list Saver.
 
-``match_checkpoint`` is shared with the recorder's exception notes and ``tftrace inspect``.
+The key/shape matching itself lives in :mod:`tftrace.findings` (shared with the recorder's
+exception notes and ``tftrace inspect``).
 """
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
+
+from tftrace.findings import match_checkpoint
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import (
-    is_global,
-    is_optimizer_state,
-    names,
-    plural,
-    shape_text,
-    var_list_code,
-)
-
-Shape = "tuple[int | None, ...] | None"
-
-
-@dataclass
-class CheckpointMatch:
-    """How a set of variables (variable -> wanted key) matches a checkpoint's keys."""
-
-    missing: dict[str, str] = field(default_factory=dict)  # variable -> key not found
-    unused: list[str] = field(default_factory=list)  # checkpoint keys nothing wants
-    mismatched: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # var -> (decl, ckpt)
-    closest: dict[str, str] = field(default_factory=dict)  # variable -> best unused key
-    wanted: dict[str, str] = field(default_factory=dict)
-
-    def var_list(self) -> dict[str, str]:
-        """checkpoint key -> variable, with the closest keys for the missing ones."""
-        mapping = {key: var for var, key in self.wanted.items() if var not in self.missing}
-        for var, key in self.closest.items():
-            mapping[key] = var
-        return mapping
-
-    def missing_message(self, checkpoint: str) -> str:
-        parts = [f"key {key!r} for {var}" for var, key in sorted(self.missing.items())]
-        text = (f"{checkpoint} lacks {plural(len(self.missing), 'key')} the restore needs "
-                f"(TensorFlow reports only the first): {names(parts)}")
-        if self.unused:
-            text += (f"; it has {plural(len(self.unused), 'key')} nothing uses: "
-                     f"{names(self.unused)}")
-        return text
-
-    def missing_hint(self, shapes: Mapping[str, tuple[Any, str]]) -> str:
-        if not self.closest:
-            return ("The checkpoint was written by another model: restore a subset with "
-                    "Saver(var_list=[...]) and initialize the rest.")
-        pairs = [f"{var} <- {key} ({shape_text(shapes.get(key, (None, ''))[0])})"
-                 for var, key in sorted(self.closest.items())]
-        return (f"Closest checkpoint keys: {names(pairs, 5)}. Map them explicitly: "
-                + var_list_code(self.var_list()))
-
-
-def match_checkpoint(wanted: Mapping[str, str], keys: Mapping[str, tuple[Any, str]],
-                     declared: Mapping[str, Any]) -> CheckpointMatch:
-    """Compare ``wanted`` (variable -> key) with a checkpoint's ``keys`` (key -> (shape,
-    dtype)) and the variables' ``declared`` shapes."""
-    match = CheckpointMatch(wanted=dict(wanted))
-    used = set()
-    for var, key in sorted(wanted.items()):
-        if key not in keys:
-            match.missing[var] = key
-            continue
-        used.add(key)
-        ckpt_shape, decl = keys[key][0], declared.get(var)
-        if _known(decl) and ckpt_shape is not None and tuple(decl) != tuple(ckpt_shape):
-            match.mismatched[var] = (decl, ckpt_shape)
-    match.unused = sorted(k for k in keys if k not in used)
-    free = list(match.unused)
-    for var, key in sorted(match.missing.items()):
-        best = _closest(key, declared.get(var), free, keys)
-        if best is not None:
-            match.closest[var] = best
-            free.remove(best)
-    return match
-
-
-def _known(shape: Any) -> bool:
-    return shape is not None and all(d is not None for d in shape)
-
-
-def _closest(key: str, shape: Any, candidates: list[str],
-             keys: Mapping[str, tuple[Any, str]]) -> str | None:
-    """The candidate most like ``key`` by name, preferring the same shape."""
-    best, best_score = None, 0.0
-    for candidate in candidates:
-        score = difflib.SequenceMatcher(None, key, candidate).ratio()
-        if key.rsplit("/", 1)[-1] == candidate.rsplit("/", 1)[-1]:
-            score += 0.3  # same last name part: kernel <-> kernel
-        cshape = keys[candidate][0]
-        if _known(shape) and cshape is not None:
-            score += 0.5 if tuple(shape) == tuple(cshape) else -0.5
-        if score > best_score:
-            best, best_score = candidate, score
-    return best if best_score >= 0.6 else None
-
+from tftrace.findings import names, plural, shape_text
+from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 
 def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
     """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""

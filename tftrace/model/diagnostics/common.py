@@ -7,28 +7,10 @@ from typing import Any, Iterable, Iterator
 from tftrace.model.events import Event
 from tftrace.model.index import TraceIndex
 
-LIST_LIMIT = 8
 # Optimizer slot variables and accumulators, named the way tf.compat.v1 optimizers name them.
 _SLOT = re.compile(r"/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Adadelta|"
                    r"Adadelta_\d+|Ftrl|Ftrl_\d+|ProximalAdagrad|ExponentialMovingAverage)$")
 _OPTIMIZER_STATE = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")
-
-
-def names(items: Iterable[str], limit: int = LIST_LIMIT) -> str:
-    """``a, b, c`` or ``a, b, ... and 12 more``."""
-    items = list(items)
-    shown = ", ".join(items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def shape_text(shape: Any) -> str:
-    if shape is None:
-        return "unknown shape"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 def is_optimizer_state(name: str) -> bool:
@@ -72,16 +54,3 @@ def location_of_run(index: TraceIndex, session: int, run: int) -> str | None:
         if record.session == session and record.run == run:
             return record.location
     return None
-
-
-def var_list_code(mapping: dict[str, str]) -> str:
-    """Ready-to-paste Python: a Saver whose var_list maps checkpoint keys to variables."""
-    entries = ", ".join(f"{key!r}: var({name!r})" for key, name in sorted(mapping.items()))
-    return ("var = {v.op.name: v for v in tf.compat.v1.global_variables()}.__getitem__; "
-            f"saver = tf.compat.v1.train.Saver(var_list={{{entries}}})")
-
-
-def variables_initializer_code(variables: Iterable[str]) -> str:
-    wanted = ", ".join(repr(v) for v in sorted(variables))
-    return ("sess.run(tf.compat.v1.variables_initializer([v for v in "
-            f"tf.compat.v1.global_variables() if v.op.name in {{{wanted}}}]))")

@@ -6,38 +6,19 @@
 - ``never-initialized`` (info): a variable no run of a session touched.
 - ``unseeded-random-init`` (info): random initial values that differ on every run.
 
-``uninitialized_reasons`` and ``describe_uninitialized`` are shared with the recorder, which
-uses them for the note it adds to the user's ``FailedPreconditionError``.
+The wording (``describe_uninitialized``) is shared with the recorder's note on the user's
+``FailedPreconditionError`` through :mod:`tftrace.findings`.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
+from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, uninitialized_hint
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import (
-    is_local,
-    names,
-    plural,
-    session_timelines,
-    variables_initializer_code,
-)
+from tftrace.findings import names, plural
+from tftrace.model.diagnostics.common import is_local, session_timelines
 
-NEVER = "never initialized in this session"
-
-
-def describe_uninitialized(reasons: Mapping[str, str]) -> str:
-    """``a (never initialized in this session), b (its restore at x.py:3 failed)``."""
-    by_reason: dict[str, list[str]] = defaultdict(list)
-    for name, reason in sorted(reasons.items()):
-        by_reason[reason].append(name)
-    return "; ".join(f"{names(vs)} ({reason})" for reason, vs in by_reason.items())
-
-
-def uninitialized_hint(variables: list[str]) -> str:
-    return ("Initialize or restore them in this session before the run: "
-            "sess.run(tf.compat.v1.global_variables_initializer()) then restore, or only "
-            "these: " + variables_initializer_code(variables))
 
 
 def uninitialized_reasons(trace: Any, session: int, run: int,
@@ -59,7 +40,7 @@ def uninitialized_reasons(trace: Any, session: int, run: int,
             reasons[name] = (f"initialized only in session {names(map(str, elsewhere))}; "
                              "each session has its own variable values")
         else:
-            reasons[name] = NEVER
+            reasons[name] = NEVER_INITIALIZED
     return reasons
 
 

@@ -10,7 +10,8 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import is_optimizer_state, names, plural
+from tftrace.findings import names, plural
+from tftrace.model.diagnostics.common import is_optimizer_state
 
 _SUFFIX = re.compile(r"^(.*)_(\d+)$")
 

@@ -10,14 +10,8 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import (
-    is_global,
-    is_optimizer_state,
-    names,
-    plural,
-    session_timelines,
-    variables_initializer_code,
-)
+from tftrace.findings import names, plural, variables_initializer_code
+from tftrace.model.diagnostics.common import is_global, is_optimizer_state, session_timelines
 from tftrace.model.events import Event
 
 

@@ -8,7 +8,8 @@ from collections import defaultdict
 from typing import Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import location_of_run, names, plural
+from tftrace.findings import names, plural
+from tftrace.model.diagnostics.common import location_of_run
 
 
 @rule("non-finite-value")

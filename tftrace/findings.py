@@ -1,0 +1,139 @@
+"""Plain-words findings shared by the diagnostics rules and the recorder's exception notes.
+
+Stdlib only: the recorder (inside the user's process, when a run fails) and the model (when
+``tftrace check`` runs) word the same finding the same way, without either importing the
+other.
+"""
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+LIST_LIMIT = 8
+NEVER_INITIALIZED = "never initialized in this session"
+
+
+def names(items: Iterable[str], limit: int = LIST_LIMIT) -> str:
+    """``a, b, c`` or ``a, b, ... and 12 more``."""
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def shape_text(shape: Any) -> str:
+    if shape is None:
+        return "unknown shape"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def describe_uninitialized(reasons: Mapping[str, str]) -> str:
+    """``a (never initialized in this session), b (its restore at x.py:3 failed)``."""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for name, reason in sorted(reasons.items()):
+        by_reason[reason].append(name)
+    return "; ".join(f"{names(vs)} ({reason})" for reason, vs in by_reason.items())
+
+
+def uninitialized_hint(variables: list[str]) -> str:
+    return ("Initialize or restore them in this session before the run: "
+            "sess.run(tf.compat.v1.global_variables_initializer()) then restore, or only "
+            "these: " + variables_initializer_code(variables))
+
+
+@dataclass
+class CheckpointMatch:
+    """How a set of variables (variable -> wanted key) matches a checkpoint's keys."""
+
+    missing: dict[str, str] = field(default_factory=dict)  # variable -> key not found
+    unused: list[str] = field(default_factory=list)  # checkpoint keys nothing wants
+    mismatched: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # var -> (decl, ckpt)
+    closest: dict[str, str] = field(default_factory=dict)  # variable -> best unused key
+    wanted: dict[str, str] = field(default_factory=dict)
+
+    def var_list(self) -> dict[str, str]:
+        """checkpoint key -> variable, with the closest keys for the missing ones."""
+        mapping = {key: var for var, key in self.wanted.items() if var not in self.missing}
+        for var, key in self.closest.items():
+            mapping[key] = var
+        return mapping
+
+    def missing_message(self, checkpoint: str) -> str:
+        parts = [f"key {key!r} for {var}" for var, key in sorted(self.missing.items())]
+        text = (f"{checkpoint} lacks {plural(len(self.missing), 'key')} the restore needs "
+                f"(TensorFlow reports only the first): {names(parts)}")
+        if self.unused:
+            text += (f"; it has {plural(len(self.unused), 'key')} nothing uses: "
+                     f"{names(self.unused)}")
+        return text
+
+    def missing_hint(self, shapes: Mapping[str, tuple[Any, str]]) -> str:
+        if not self.closest:
+            return ("The checkpoint was written by another model: restore a subset with "
+                    "Saver(var_list=[...]) and initialize the rest.")
+        pairs = [f"{var} <- {key} ({shape_text(shapes.get(key, (None, ''))[0])})"
+                 for var, key in sorted(self.closest.items())]
+        return (f"Closest checkpoint keys: {names(pairs, 5)}. Map them explicitly: "
+                + var_list_code(self.var_list()))
+
+
+def match_checkpoint(wanted: Mapping[str, str], keys: Mapping[str, tuple[Any, str]],
+                     declared: Mapping[str, Any]) -> CheckpointMatch:
+    """Compare ``wanted`` (variable -> key) with a checkpoint's ``keys`` (key -> (shape,
+    dtype)) and the variables' ``declared`` shapes."""
+    match = CheckpointMatch(wanted=dict(wanted))
+    used = set()
+    for var, key in sorted(wanted.items()):
+        if key not in keys:
+            match.missing[var] = key
+            continue
+        used.add(key)
+        ckpt_shape, decl = keys[key][0], declared.get(var)
+        if _known(decl) and ckpt_shape is not None and tuple(decl) != tuple(ckpt_shape):
+            match.mismatched[var] = (decl, ckpt_shape)
+    match.unused = sorted(k for k in keys if k not in used)
+    free = list(match.unused)
+    for var, key in sorted(match.missing.items()):
+        best = _closest(key, declared.get(var), free, keys)
+        if best is not None:
+            match.closest[var] = best
+            free.remove(best)
+    return match
+
+
+def _known(shape: Any) -> bool:
+    return shape is not None and all(d is not None for d in shape)
+
+
+def _closest(key: str, shape: Any, candidates: list[str],
+             keys: Mapping[str, tuple[Any, str]]) -> str | None:
+    """The candidate most like ``key`` by name, preferring the same shape."""
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        score = difflib.SequenceMatcher(None, key, candidate).ratio()
+        if key.rsplit("/", 1)[-1] == candidate.rsplit("/", 1)[-1]:
+            score += 0.3  # same last name part: kernel <-> kernel
+        cshape = keys[candidate][0]
+        if _known(shape) and cshape is not None:
+            score += 0.5 if tuple(shape) == tuple(cshape) else -0.5
+        if score > best_score:
+            best, best_score = candidate, score
+    return best if best_score >= 0.6 else None
+
+
+def var_list_code(mapping: dict[str, str]) -> str:
+    """Ready-to-paste Python: a Saver whose var_list maps checkpoint keys to variables."""
+    entries = ", ".join(f"{key!r}: var({name!r})" for key, name in sorted(mapping.items()))
+    return ("var = {v.op.name: v for v in tf.compat.v1.global_variables()}.__getitem__; "
+            f"saver = tf.compat.v1.train.Saver(var_list={{{entries}}})")
+
+
+def variables_initializer_code(variables: Iterable[str]) -> str:
+    wanted = ", ".join(repr(v) for v in sorted(variables))
+    return ("sess.run(tf.compat.v1.variables_initializer([v for v in "
+            f"tf.compat.v1.global_variables() if v.op.name in {{{wanted}}}]))")
