@@ -417,3 +417,49 @@ def test_tracing_leaves_plain_sessions_alone_afterwards(tmp_path):
         with v1.Session() as sess:
             sess.run(w.initializer)
             assert recorder_session.recorder_of(sess) is None
+
+
+def _notes(error):
+    """Every tftrace note on an exception or the exceptions it was raised from."""
+    out = []
+    while error is not None:
+        out += [n for n in getattr(error, "__notes__", []) if n.startswith("tftrace:")]
+        error = error.__context__
+    return out
+
+
+def test_failed_read_gets_a_note_naming_every_uninitialized_variable(tmp_path):
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default() as graph:
+        a = variable("a", 1.0, "resource")
+        b = variable("b", 2.0, "resource")
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(v1.global_variables_initializer())
+        with tftrace.Session(graph=graph, trace=trace) as sess:
+            with pytest.raises(tf.errors.FailedPreconditionError) as caught:
+                sess.run(a + b)
+    notes = _notes(caught.value)
+    assert len(notes) == 1
+    assert "2 uninitialized variables: a, b (initialized only in session 1" in notes[0]
+    assert type(caught.value) is tf.errors.FailedPreconditionError
+
+
+def test_failed_restore_gets_a_note_with_every_missing_key_and_a_var_list(tmp_path):
+    ckpt = save_checkpoint(tmp_path / "model.ckpt", {"encoder/w": [1.0], "encoder/b": [2.0]})
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        variable("enc/w", np.zeros(1, np.float32), "resource")
+        variable("enc/b", np.zeros(1, np.float32), "resource")
+        saver = v1.train.Saver()
+        with tftrace.Session(trace=trace) as sess:
+            with pytest.raises(tf.errors.NotFoundError) as caught:
+                saver.restore(sess, ckpt)
+    notes = _notes(caught.value)
+    assert len(notes) == 1
+    assert "lacks 2 keys" in notes[0]
+    assert "key 'enc/b' for enc/b, key 'enc/w' for enc/w" in notes[0]
+    assert "'encoder/w': var('enc/w')" in notes[0]
+    # the same finding from `tftrace check`
+    diagnostics = tftrace.load(str(trace)).diagnostics()
+    assert [d.rule for d in diagnostics] == ["checkpoint-key-missing"]
+    assert diagnostics[0].variables == ("enc/b", "enc/w")

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
-from tftrace.recorder import patch
+from tftrace.recorder import notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
@@ -73,7 +73,9 @@ class TraceState:
         self.writer = TraceWriter(path, _header())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
-        self.checkpoints: set[str] = set()
+        self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
+        # variable name -> sessions that gave it a value (for "initialized only in session 1")
+        self.initialized_in: dict[str, set[int]] = {}
         self.sessions = 0
         self.open_sessions = 0
 
@@ -119,8 +121,8 @@ class TraceState:
         with self.lock:
             if path in self.checkpoints:
                 return
-            self.checkpoints.add(path)
-        self.write(checkpoint_contents(path))
+            record = self.checkpoints[path] = checkpoint_contents(path)
+        self.write(record)
 
 
 def _header() -> Header:
@@ -194,6 +196,8 @@ class SessionRecorder:
         self._streaks: dict[int, _Streak] = {}
         self._seen_plans: set[int] = set()
         self.reads: set[str] = set()
+        self.initialized: set[str] = set()  # given a value (not just updated) by some run
+        self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
         state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
                                   kind=type(session).__name__, location=location,
                                   time=time.time(), target=_target(session)))
@@ -263,7 +267,11 @@ class SessionRecorder:
             with self.graph.as_default():
                 if self._streaks:
                     self._end_streaks()
-                self._record_run(plan, feed_dict, started, error)
+                record = self._record_run(plan, feed_dict, started, error)
+            add_note = getattr(error, "add_note", None)  # Python >= 3.11
+            note = notes.for_failed_run(self, record, error) if add_note else None
+            if note:
+                add_note(note)
 
     def _streak_step(self, plan: RunPlan) -> None:
         streak = self._streaks.get(plan.id)
@@ -311,7 +319,7 @@ class SessionRecorder:
             self._write_streak(streak, final=True)
 
     def _record_run(self, plan: RunPlan, feed_dict: Any, started: float,
-                    error: BaseException | None) -> None:
+                    error: BaseException | None) -> RunRecord:
         feeds = _feed_values(self.graph, feed_dict) if (plan.saves or any(
             w.prefix_tensor is not None for w in plan.writes)) else {}
         writes = []
@@ -339,9 +347,25 @@ class SessionRecorder:
             save=saves[0] if saves else None, error=run_error,
             reads=tuple(sorted(plan.reads)) if error is not None else ())
         self.state.write(record)
+        self._remember(record)
         for save in saves[1:]:  # several Savers saved in one run: rare, one record each
             self.state.write(RunRecord(session=self.number, run=self.run_index, time=started,
                                        location=record.location, save=save))
+        return record
+
+    def _remember(self, record: RunRecord) -> None:
+        """What the exception notes need later: who gave which variable a value."""
+        if record.error is not None:
+            for w in record.writes:
+                if w.kind == "restore":
+                    self.failed_restores[w.variable] = (record.location, record.run,
+                                                        record.error.type)
+            return
+        for w in record.writes:
+            if w.kind != "update":
+                self.initialized.add(w.variable)
+                self.failed_restores.pop(w.variable, None)
+                self.state.initialized_in.setdefault(w.variable, set()).add(self.number)
 
     def _read_values(self, names: list[str]) -> dict[str, Any]:
         """Value summaries of ``names``, read in one batched run."""

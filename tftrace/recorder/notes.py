@@ -1,0 +1,80 @@
+"""The short note tftrace adds to a failing run's exception (``BaseException.add_note``).
+
+TensorFlow names one uninitialized variable, or the first missing checkpoint key; the note
+names all of them and why, in the words of the diagnostics rules (:mod:`tftrace.findings`).
+The exception object and its type stay the user's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tftrace.findings import (
+    NEVER_INITIALIZED,
+    describe_uninitialized,
+    match_checkpoint,
+    names,
+    plural,
+    shape_text,
+)
+
+PREFIX = "tftrace: "
+
+
+def for_failed_run(recorder: Any, record: Any, error: BaseException) -> str | None:
+    kind = type(error).__name__
+    if kind == "FailedPreconditionError":
+        return _uninitialized(recorder, record)
+    if kind in ("NotFoundError", "InvalidArgumentError"):
+        return _restore(recorder, record)
+    return None
+
+
+def _uninitialized(recorder: Any, record: Any) -> str | None:
+    known = recorder.index.variables
+    missing = list(record.error.uninitialized) + [
+        n for n in record.reads if n not in recorder.initialized and n in known]
+    missing = list(dict.fromkeys(missing))
+    if not missing:
+        return None
+    reasons = {}
+    for name in missing:
+        elsewhere = sorted(recorder.state.initialized_in.get(name, set()) - {recorder.number})
+        if name in recorder.failed_restores:
+            location, run, error = recorder.failed_restores[name]
+            reasons[name] = f"its restore at {location} (run {run}) failed: {error}"
+        elif elsewhere:
+            reasons[name] = (f"initialized only in session {names(map(str, elsewhere))}; "
+                             "each session has its own variable values")
+        else:
+            reasons[name] = NEVER_INITIALIZED
+    text = (f"{PREFIX}this run reads {plural(len(missing), 'uninitialized variable')}: "
+            f"{describe_uninitialized(reasons)}.")
+    if any(r == NEVER_INITIALIZED for r in reasons.values()):
+        text += (" Run the initializer (or restore a checkpoint) in this session before "
+                 "reading them.")
+    return text
+
+
+def _restore(recorder: Any, record: Any) -> str | None:
+    wanted: dict[str, dict[str, str]] = {}
+    for w in record.writes:
+        if w.kind == "restore" and w.checkpoint and w.key:
+            wanted.setdefault(w.checkpoint, {})[w.variable] = w.key
+    declared = {n: info.record.shape for n, info in recorder.index.variables.items()}
+    parts = []
+    for path, mapping in sorted(wanted.items()):
+        checkpoint = recorder.state.checkpoints.get(path)
+        if checkpoint is None:
+            continue
+        if checkpoint.error:
+            parts.append(f"{PREFIX}cannot read checkpoint {path}: {checkpoint.error}")
+            continue
+        match = match_checkpoint(mapping, checkpoint.keys, declared)
+        if match.missing:
+            parts.append(PREFIX + match.missing_message(path) + ". "
+                         + match.missing_hint(checkpoint.keys))
+        if match.mismatched:
+            shapes = [f"{var} is {shape_text(d)} in the graph, {shape_text(c)} in the "
+                      "checkpoint" for var, (d, c) in sorted(match.mismatched.items())]
+            parts.append(f"{PREFIX}shape mismatch restoring from {path}: {names(shapes, 4)}")
+    return "\n".join(parts) or None
