@@ -7,7 +7,6 @@ needs normalizing.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ import tftrace
 from tftrace.views.text import explain_json, explain_text
 
 DATA = Path(__file__).parent / "data"
-GOLDEN = Path(__file__).parent / "golden"
 
 EVENT_FIELDS = ["kind", "run", "count", "location", "checkpoint", "key", "value"]
 VALUE_FIELDS = ["digest", "dtype", "shape", "min", "max", "mean", "std", "nan", "inf"]
@@ -121,24 +119,15 @@ def golden_name(trace: str, variable: str, session: int | None) -> str:
     return f"{trace.removesuffix('.jsonl')}--{safe}{suffix}"
 
 
-def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("TFTRACE_REGEN_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual + "\n", encoding="utf-8")
-    expected = path.read_text(encoding="utf-8")
-    assert actual + "\n" == expected, f"{path} differs; TFTRACE_REGEN_GOLDEN=1 regenerates it"
+@pytest.mark.parametrize("trace, variable, session", GOLDEN_CASES,
+                         ids=[golden_name(*case) for case in GOLDEN_CASES])
+def test_golden_text(trace, variable, session, golden):
+    explanation = tftrace.load(DATA / trace).explain(variable, session)
+    golden(golden_name(trace, variable, session) + ".txt", explain_text(explanation))
 
 
 @pytest.mark.parametrize("trace, variable, session", GOLDEN_CASES,
                          ids=[golden_name(*case) for case in GOLDEN_CASES])
-def test_golden_text(trace, variable, session):
+def test_golden_json(trace, variable, session, golden):
     explanation = tftrace.load(DATA / trace).explain(variable, session)
-    check_golden(golden_name(trace, variable, session) + ".txt", explain_text(explanation))
-
-
-@pytest.mark.parametrize("trace, variable, session", GOLDEN_CASES,
-                         ids=[golden_name(*case) for case in GOLDEN_CASES])
-def test_golden_json(trace, variable, session):
-    explanation = tftrace.load(DATA / trace).explain(variable, session)
-    check_golden(golden_name(trace, variable, session) + ".json", explain_json(explanation))
+    golden(golden_name(trace, variable, session) + ".json", explain_json(explanation))

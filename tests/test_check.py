@@ -1,0 +1,164 @@
+"""`tftrace check` and the diagnostics rules, on traces recorded from real programs.
+
+Each rule has a positive case (an example trace where the bug is) and negative cases (the
+clean examples, which must produce no warning and no error — a false alarm is a bug).
+Golden text/JSON outputs live in tests/golden/check/ (TFTRACE_REGEN_GOLDEN=1 regenerates).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+
+import tftrace
+from tftrace.cli import main
+from tftrace.views.check import check_json, write_check_text
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRACES = os.path.join(ROOT, "examples", "traces")
+
+CLEAN = ["init_then_restore", "partial_restore_correct", "train_save_resume",
+         "finetune_init_from_checkpoint", "monitored_resume", "training_loop",
+         "unexpected_sources"]
+
+# example -> {(rule, severity): variables of the finding}
+EXPECTED = {
+    "restore_then_init": {("restore-overwritten", "error"): ("dense/bias", "dense/kernel")},
+    "partial_restore_init": {
+        ("restore-overwritten", "error"): ("encoder/dense/bias", "encoder/dense/kernel"),
+        ("restored-partially", "info"): ("encoder/dense/bias", "encoder/dense/kernel")},
+    "reinit_resets_state": {("initializer-reset", "warning"): ("b", "epoch", "w"),
+                            ("unseeded-random-init", "info"): ("b",)},
+    "uninitialized_read": {("uninitialized-read", "error"): ("dense/bias", "dense/kernel"),
+                           ("never-initialized", "info"): ("debug/scale",)},
+    "checkpoint_key_mismatch": {
+        ("checkpoint-key-missing", "error"): ("enc/dense/bias", "enc/dense/kernel")},
+    "shape_mismatch": {("checkpoint-shape-mismatch", "error"): ("dense/kernel",)},
+    "get_variable_name_scope": {("get-variable-ignores-name-scope", "info"): ("b", "w")},
+    "nan_divergence": {("non-finite-value", "error"): ("regression/b", "regression/w")},
+}
+
+
+def load(name):
+    return tftrace.load(os.path.join(TRACES, name + ".json"))
+
+
+def findings(name):
+    return {(d.rule, d.severity): d.variables for d in load(name).diagnostics()}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bug_example_gives_exactly_its_findings(name):
+    assert findings(name) == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_clean_example_has_no_warning_or_error(name):
+    bad = [d for d in load(name).diagnostics() if d.severity != "info"]
+    assert bad == []
+
+
+def test_probe_pattern_is_info_not_error():
+    probe = [d for d in load("partial_restore_correct").diagnostics()
+             if d.rule == "uninitialized-read"]
+    assert [d.severity for d in probe] == ["info"]
+    assert "probe" in probe[0].message
+
+
+def test_restore_overwritten_names_both_call_sites_and_the_new_variables():
+    d, = [d for d in load("partial_restore_init").diagnostics()
+          if d.rule == "restore-overwritten"]
+    assert [(s.role, s.location) for s in d.sites] == [
+        ("restored", "examples/partial_restore_init.py:86"),
+        ("initializer", "examples/partial_restore_init.py:87")]
+    assert "variables_initializer" in d.hint and "'head/bias', 'head/kernel'" in d.hint
+
+
+def test_key_missing_lists_all_keys_closest_matches_and_a_var_list():
+    d, = load("checkpoint_key_mismatch").diagnostics()
+    assert "lacks 2 keys" in d.message and "TensorFlow reports only the first" in d.message
+    assert "enc/dense/kernel <- encoder/dense/kernel ([4, 16])" in d.hint
+    assert "'encoder/dense/kernel': var('enc/dense/kernel')" in d.hint
+
+
+def test_not_in_saver_names_the_adam_slots():
+    found = [d for d in load("saver_too_early").diagnostics() if d.rule == "not-in-saver"]
+    assert found and all(d.severity == "warning" for d in found)
+    assert "linear/w/Adam" in found[0].variables and "global_step" in found[0].variables
+    assert "before minimize()" in found[0].message
+
+
+def test_name_uniquified_is_flagged_and_optimizer_slots_are_not():
+    found = [d for d in load("name_uniquified").diagnostics() if d.rule == "name-uniquified"]
+    assert sorted(v for d in found for v in d.variables) == ["b_1", "w_1"]
+    for name in CLEAN:
+        assert not [d for d in load(name).diagnostics() if d.rule == "name-uniquified"]
+
+
+def test_non_finite_names_the_poisoned_checkpoints():
+    d, = load("nan_divergence").diagnostics()
+    assert d.run == 153 and "model.ckpt-150" in d.message and "model.ckpt-200" in d.message
+
+
+@pytest.mark.parametrize("name", ["restore_then_init", "reinit_resets_state",
+                                  "checkpoint_key_mismatch", "uninitialized_read",
+                                  "saver_too_early", "init_then_restore"])
+def test_golden_text_and_json(name, golden):
+    diagnostics = load(name).diagnostics()
+    out = io.StringIO()
+    write_check_text(diagnostics, f"{name}.json", out, color=False)
+    golden(f"check/{name}.txt", out.getvalue().rstrip("\n"))
+    golden(f"check/{name}.json", check_json(diagnostics))
+
+
+def test_json_has_the_product_fields(capsys):
+    assert main(["check", os.path.join(TRACES, "restore_then_init.json"),
+                 "--format", "json"]) == 1
+    got = json.loads(capsys.readouterr().out)
+    d, = got["diagnostics"]
+    for field, kind in [("rule", str), ("severity", str), ("variables", list),
+                        ("message", str), ("hint", str), ("session", int)]:
+        assert isinstance(d[field], kind), field
+    assert d["run"] == 2 and d["location"] == "examples/restore_then_init.py:73"
+    assert d["rule"] == "restore-overwritten" and d["severity"] == "error"
+
+
+@pytest.mark.parametrize("name, min_severity, code", [
+    ("restore_then_init", "info", 1), ("init_then_restore", "info", 0),
+    ("reinit_resets_state", "error", 0), ("reinit_resets_state", "warning", 1),
+    ("get_variable_name_scope", "info", 0)])
+def test_exit_codes(name, min_severity, code, capsys):
+    path = os.path.join(TRACES, name + ".json")
+    assert main(["check", path, "--min-severity", min_severity]) == code
+    out = capsys.readouterr().out
+    if min_severity == "error" and code == 0:
+        assert "no findings" in out
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tftrace: error: ")
+
+
+def test_hostile_names_are_shown_literally(tmp_path):
+    name = "[bold]x\u001b[31m"
+    lines = [
+        {"format": "tftrace-trace", "version": 1},
+        {"type": "session", "session": 1, "graph": 1},
+        {"type": "variable", "graph": 1, "name": name, "shape": [1]},
+        {"type": "run", "session": 1, "run": 1, "location": "[red]a.py:1",
+         "writes": [{"variable": name, "kind": "restore", "checkpoint": "<m>", "key": "k"}]},
+        {"type": "run", "session": 1, "run": 2, "location": "a.py:2",
+         "writes": [{"variable": name, "kind": "initializer"}]},
+    ]
+    path = tmp_path / "hostile.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    trace = tftrace.load(str(path))
+    out = io.StringIO()
+    write_check_text(trace.diagnostics(), str(path), out, color=True)
+    text = out.getvalue()
+    assert "[bold]x\\x1b[31m" in text and "[red]a.py:1" in text
+    assert name not in text  # the raw escape sequence never reaches the terminal
