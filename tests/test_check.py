@@ -162,3 +162,23 @@ def test_hostile_names_are_shown_literally(tmp_path):
     text = out.getvalue()
     assert "[bold]x\\x1b[31m" in text and "[red]a.py:1" in text
     assert name not in text  # the raw escape sequence never reaches the terminal
+
+
+def test_inspect_uses_the_checkpoint_recorded_in_the_trace_without_tensorflow(
+        monkeypatch, capsys):
+    # As on a machine without TensorFlow: importing the checkpoint reader fails.
+    monkeypatch.setitem(__import__("sys").modules, "tftrace.recorder.capture", None)
+    trace = os.path.join(TRACES, "checkpoint_key_mismatch.json")
+    code = main(["inspect", "ckpt/checkpoint_key_mismatch/model.ckpt", "--against", trace])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "4 keys, 456 B (as recorded in the trace)" in out
+    assert "missing   enc/dense/kernel [4, 16]  (closest key: encoder/dense/kernel)" in out
+    assert "'encoder/dense/bias': var('enc/dense/bias')" in out
+
+
+def test_inspect_without_tensorflow_or_trace_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "tftrace.recorder.capture", None)
+    assert main(["inspect", "ckpt/whatever/model.ckpt"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs TensorFlow" in err

@@ -463,3 +463,27 @@ def test_failed_restore_gets_a_note_with_every_missing_key_and_a_var_list(tmp_pa
     diagnostics = tftrace.load(str(trace)).diagnostics()
     assert [d.rule for d in diagnostics] == ["checkpoint-key-missing"]
     assert diagnostics[0].variables == ("enc/b", "enc/w")
+
+
+def test_inspect_reads_a_real_checkpoint_and_matches_it_against_a_trace(tmp_path, capsys):
+    from tftrace.cli import main
+
+    ckpt = save_checkpoint(tmp_path / "ckpt" / "model.ckpt", {"dense/kernel": np.ones((3, 2)),
+                                                             "dense/bias": np.ones(2)})
+    assert main(["inspect", str(tmp_path / "ckpt")]) == 0  # the directory form
+    out = capsys.readouterr().out
+    assert out.startswith(f"{ckpt}: 2 keys, 32 B")
+    assert "dense/kernel  [3, 2]  float32  24 B" in out
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        variable("dense/kernel", np.zeros((4, 2), np.float32), "resource")
+        variable("head/w", np.zeros(2, np.float32), "resource")
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(v1.global_variables_initializer())
+    assert main(["inspect", ckpt, "--against", str(trace), "--format", "json"]) == 1
+    got = json.loads(capsys.readouterr().out)
+    assert got["against"]["shape_mismatch"] == [
+        {"variable": "dense/kernel", "declared": [4, 2], "checkpoint": [3, 2]}]
+    assert got["against"]["missing"] == [{"variable": "head/w", "key": "head/w",
+                                          "closest": None}]
+    assert got["against"]["unused"] == ["dense/bias"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tftrace.errors import TftraceError
-from tftrace.findings import CheckpointMatch, match_checkpoint
-from tftrace.model.diagnostics.common import is_global, shape_text
+from tftrace.findings import CheckpointMatch, match_checkpoint, shape_text
+from tftrace.model.diagnostics.common import is_global
 from tftrace.model.display import printable
 
 _ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1,
