@@ -118,6 +118,8 @@ def _closest(key: str, shape: Any, candidates: list[str],
         score = difflib.SequenceMatcher(None, key, candidate).ratio()
         if key.rsplit("/", 1)[-1] == candidate.rsplit("/", 1)[-1]:
             score += 0.3  # same last name part: kernel <-> kernel
+        if score < 0.5:
+            continue  # a shape that happens to match is no reason on its own
         cshape = keys[candidate][0]
         if _known(shape) and cshape is not None:
             score += 0.5 if tuple(shape) == tuple(cshape) else -0.5

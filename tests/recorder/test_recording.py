@@ -5,10 +5,8 @@ own ``tf.Graph``.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import sys
 import traceback
 
 import pytest
