@@ -8,7 +8,7 @@ DEMO   := demo
 .PHONY: demo test test-fast bench examples-traces dot clean help
 
 help:
-	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain it"
+	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain and check it"
 	@echo "make test   - run the whole test suite"
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
 	@echo "make bench  - run the benchmarks"
@@ -37,12 +37,15 @@ demo: $(STAMP) dot
 	@mkdir -p $(DEMO)
 	$(PY) -m tftrace run -o $(DEMO)/restore_then_init.json examples/restore_then_init.py
 	$(PY) -m tftrace explain $(DEMO)/restore_then_init.json dense/kernel
+	$(PY) -m tftrace check $(DEMO)/restore_then_init.json > $(DEMO)/check.txt || true
+	@cat $(DEMO)/check.txt
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/check.py
 
 examples-traces: $(STAMP)
 	$(PY) tools/record_examples.py
