@@ -485,3 +485,41 @@ def test_inspect_reads_a_real_checkpoint_and_matches_it_against_a_trace(tmp_path
     assert got["against"]["missing"] == [{"variable": "head/w", "key": "head/w",
                                           "closest": None}]
     assert got["against"]["unused"] == ["dense/bias"]
+
+
+def test_restore_from_a_corrupt_checkpoint_is_reported_as_unreadable(tmp_path):
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        variable("w", np.zeros(1, np.float32), "resource")
+        saver = v1.train.Saver()
+        broken = tmp_path / "model.ckpt"
+        (tmp_path / "model.ckpt.index").write_bytes(b"not a checkpoint index")
+        with tftrace.Session(trace=trace) as sess:
+            with pytest.raises(tf.errors.OpError) as caught:
+                saver.restore(sess, str(broken))
+    found = tftrace.load(str(trace)).diagnostics()
+    assert [(d.rule, d.severity, d.variables) for d in found] == [
+        ("checkpoint-unreadable", "error", ("w",))]
+    assert any("cannot read checkpoint" in n for n in _notes(caught.value))
+
+
+def test_training_then_restoring_reports_the_discarded_updates(tmp_path):
+    ckpt = save_checkpoint(tmp_path / "model.ckpt", {"w": [1.0]})
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        w = variable("w", np.zeros(1, np.float32), "resource")
+        step = w.assign_add([0.5])
+        saver = v1.train.Saver()
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(w.initializer)
+            for _ in range(5):
+                sess.run(step)
+            saver.restore(sess, ckpt)  # the 5 updates were never saved
+            for _ in range(2):
+                sess.run(step)
+            saver.save(sess, str(tmp_path / "after.ckpt"))
+            saver.restore(sess, str(tmp_path / "after.ckpt"))  # saved first: nothing lost
+    found = [d for d in tftrace.load(str(trace)).diagnostics()
+             if d.rule == "restore-discards-updates"]
+    assert [(d.severity, d.variables, d.run) for d in found] == [("info", ("w",), 7)]
+    assert "5 training updates" in found[0].message

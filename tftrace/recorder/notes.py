@@ -24,7 +24,7 @@ def for_failed_run(recorder: Any, record: Any, error: BaseException) -> str | No
     kind = type(error).__name__
     if kind == "FailedPreconditionError":
         return _uninitialized(recorder, record)
-    if kind in ("NotFoundError", "InvalidArgumentError"):
+    if kind in ("NotFoundError", "InvalidArgumentError", "DataLossError"):
         return _restore(recorder, record)
     return None
 
