@@ -15,7 +15,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VOLATILE = {"time", "duration", "created", "pid", "cwd", "argv", "tensorflow", "python",
+VOLATILE = {"time", "last_time", "duration", "created", "pid", "cwd", "argv", "tensorflow", "python",
             "tftrace", "values", "samples"}
 
 

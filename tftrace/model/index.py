@@ -181,7 +181,7 @@ def _index_streak(index: TraceIndex, graph: int, streak: StreakRecord) -> None:
             variable=w.variable, kind=w.kind, session=streak.session, run=streak.first_run,
             count=streak.count, last_run=streak.last_run, location=streak.location, op=w.op,
             checkpoint=w.checkpoint, key=w.key, sources=w.sources,
-            value=_last_sample(streak, w.variable)))
+            value=_last_sample(streak, w.variable), time=streak.time or None))
     for sample in streak.samples:
         for name, summary in sample.values.items():
             index.values.setdefault((streak.session, name), []).append((sample.run, summary))

@@ -174,6 +174,7 @@ class _Streak:
     last_run: int = 0
     sampled_at: int = 0  # count at the last value sample
     pending: list[StreakSample] = field(default_factory=list)
+    started: float = 0.0
     written: bool = False  # a record of it is in the trace (later ones omit its writes)
 
 
@@ -277,7 +278,8 @@ class SessionRecorder:
         streak = self._streaks.get(plan.id)
         if streak is None:
             streak = _Streak(number=next(self._streak_numbers), plan=plan,
-                             first_run=self.run_index, location=caller_location())
+                             first_run=self.run_index, location=caller_location(),
+                             started=time.time())
             self._streaks[plan.id] = streak
         streak.count += 1
         streak.last_run = self.run_index
@@ -305,7 +307,8 @@ class SessionRecorder:
             # The reader keeps the first record's writes; repeating them costs space only.
             writes=() if streak.written else tuple(
                 Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
-            samples=tuple(streak.pending), final=final))
+            samples=tuple(streak.pending), final=final, time=streak.started,
+            last_time=time.time()))
         streak.pending = []
         streak.written = True
 

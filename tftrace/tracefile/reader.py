@@ -113,7 +113,8 @@ def _read(path: str) -> RawTrace:
                     count=record.count, location=previous.location or record.location,
                     fetches=previous.fetches or record.fetches,
                     writes=record.writes or previous.writes,
-                    samples=previous.samples + record.samples, final=record.final)
+                    samples=previous.samples + record.samples, final=record.final,
+                    time=previous.time or record.time, last_time=record.last_time)
                 continue
             streaks[key] = len(trace.records)
         trace.records.append(record)

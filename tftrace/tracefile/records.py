@@ -516,13 +516,16 @@ class StreakRecord:
     writes: tuple[Write, ...] = ()
     samples: tuple[StreakSample, ...] = ()
     final: bool = False
+    time: float = 0.0  # when the first run of the streak started
+    last_time: float = 0.0  # when this record was written (its last run had finished)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "streak", "session": self.session, "streak": self.streak,
                 "first_run": self.first_run, "last_run": self.last_run, "count": self.count,
                 "location": self.location, "fetches": list(self.fetches),
                 "writes": [w.to_json() for w in self.writes],
-                "samples": [s.to_json() for s in self.samples], "final": self.final}
+                "samples": [s.to_json() for s in self.samples], "final": self.final,
+                "time": self.time, "last_time": self.last_time}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "StreakRecord":
@@ -534,7 +537,9 @@ class StreakRecord:
                    writes=tuple(Write.from_json(x) for x in _opt(d, "writes", list, w, [])),
                    samples=tuple(StreakSample.from_json(x)
                                  for x in _opt(d, "samples", list, w, [])),
-                   final=_opt(d, "final", bool, w, False))
+                   final=_opt(d, "final", bool, w, False),
+                   time=float(_opt(d, "time", (int, float), w, 0.0)),
+                   last_time=float(_opt(d, "last_time", (int, float), w, 0.0)))
 
 
 @dataclass(frozen=True)
