@@ -32,9 +32,9 @@ def value(i: int) -> ValueSummary:
                         mean=0.0, std=0.5, values=[-1.0, 1.0], has_values=True)
 
 
-def write_large_trace(path: str, variables: int = 10_000, runs: int = 100_000) -> str:
-    writer = TraceWriter(path, Header(script="synthetic.py", argv=("synthetic.py",)))
-    writer.write(SessionRecord(session=1, graph=1, location="synthetic.py:1").to_json(),
+def _initialized_session(writer: TraceWriter, variables: int, script: str) -> list[str]:
+    """Session 1, its ``variables`` variables, and the initializer run over all of them."""
+    writer.write(SessionRecord(session=1, graph=1, location=f"{script}:1").to_json(),
                  flush=False)
     names = [f"layer{i // 100}/v{i}" for i in range(variables)]
     for i, name in enumerate(names):
@@ -42,9 +42,15 @@ def write_large_trace(path: str, variables: int = 10_000, runs: int = 100_000) -
             graph=1, name=name, shape=(2,), index=i, location=f"model.py:{i % 50 + 1}",
             collections=("variables", "trainable_variables"),
             initializer=InitializerInfo(op=f"{name}/Assign")).to_json(), flush=False)
-    writer.write(RunRecord(session=1, run=1, location="synthetic.py:2",
+    writer.write(RunRecord(session=1, run=1, location=f"{script}:2",
                            writes=tuple(Write(n, "initializer") for n in names),
                            values={n: value(0) for n in names}).to_json(), flush=False)
+    return names
+
+
+def write_large_trace(path: str, variables: int = 10_000, runs: int = 100_000) -> str:
+    writer = TraceWriter(path, Header(script="synthetic.py", argv=("synthetic.py",)))
+    names = _initialized_session(writer, variables, "synthetic.py")
     for run in range(2, runs + 2):
         name = names[run % variables]
         writer.write(RunRecord(session=1, run=run, location="synthetic.py:3",
@@ -59,17 +65,7 @@ def write_training_trace(path: str, variables: int = 10_000, steps: int = 100_00
     """What the recorder writes for a model of ``variables`` trained ``steps`` steps: the
     initializer run, then one update streak sampled at steps 1, 2, 4, ... and at its end."""
     writer = TraceWriter(path, Header(script="train.py", argv=("train.py",)))
-    writer.write(SessionRecord(session=1, graph=1, location="train.py:1").to_json(),
-                 flush=False)
-    names = [f"layer{i // 100}/v{i}" for i in range(variables)]
-    for i, name in enumerate(names):
-        writer.write(VariableRecord(
-            graph=1, name=name, shape=(2,), index=i, location=f"model.py:{i % 50 + 1}",
-            collections=("variables", "trainable_variables"),
-            initializer=InitializerInfo(op=f"{name}/Assign")).to_json(), flush=False)
-    writer.write(RunRecord(session=1, run=1, location="train.py:2",
-                           writes=tuple(Write(n, "initializer") for n in names),
-                           values={n: value(0) for n in names}).to_json(), flush=False)
+    names = _initialized_session(writer, variables, "train.py")
     counts = [c for c in (2 ** k for k in range(40)) if c <= steps] + [steps]
     for i, count in enumerate(dict.fromkeys(counts)):
         sample = StreakSample(run=count + 1, count=count,

@@ -608,7 +608,27 @@ def recorder_of(session: Any) -> SessionRecorder | None:
 
 # --- public classes -----------------------------------------------------------------------
 
-class Session(_tf_session.Session):
+class _Traced:
+    """What the traced session classes add to TensorFlow's: ``trace=`` and a traced run."""
+
+    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
+                 trace: str | os.PathLike[str] | None = None):
+        # Set before TensorFlow's __init__, so a patched BaseSession (tftrace run) does not
+        # attach a second recorder with the default trace path.
+        self.__dict__["_tftrace_explicit"] = True
+        super().__init__(target, graph, config)  # type: ignore[call-arg]
+        attach(self, trace)
+
+    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
+            run_metadata: Any = None) -> Any:
+        return traced_run(self, fetches, feed_dict, options, run_metadata)
+
+    def close(self) -> None:
+        finish(self)
+        super().close()  # type: ignore[misc]
+
+
+class Session(_Traced, _tf_session.Session):
     """A ``tf.compat.v1.Session`` that records every variable write into a trace.
 
     Drop-in: same constructor plus ``trace=`` (the trace file; default ``$TFTRACE_TRACE`` or
@@ -618,37 +638,9 @@ class Session(_tf_session.Session):
             sess.run(tf.compat.v1.global_variables_initializer())
     """
 
-    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
-                 trace: str | os.PathLike[str] | None = None):
-        self.__dict__["_tftrace_explicit"] = True
-        super().__init__(target, graph, config)
-        attach(self, trace)
 
-    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
-            run_metadata: Any = None) -> Any:
-        return traced_run(self, fetches, feed_dict, options, run_metadata)
-
-    def close(self) -> None:
-        finish(self)
-        super().close()
-
-
-class InteractiveSession(_tf_session.InteractiveSession):
+class InteractiveSession(_Traced, _tf_session.InteractiveSession):
     """A traced ``tf.compat.v1.InteractiveSession`` (installs itself as default session)."""
-
-    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
-                 trace: str | os.PathLike[str] | None = None):
-        self.__dict__["_tftrace_explicit"] = True
-        super().__init__(target, graph, config)
-        attach(self, trace)
-
-    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
-            run_metadata: Any = None) -> Any:
-        return traced_run(self, fetches, feed_dict, options, run_metadata)
-
-    def close(self) -> None:
-        finish(self)
-        super().close()
 
 
 def wrap(session: Any, trace: str | os.PathLike[str] | None = None) -> Any:
