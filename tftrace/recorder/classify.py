@@ -56,13 +56,15 @@ def _is_state_tensor(tensor: Any) -> bool:
     return dtype._is_ref_dtype or dtype.name == "resource"  # noqa: SLF001 - only public test
 
 
-def variable_op_of(tensor: Any) -> Any | None:
-    """The variable op a ref/resource tensor refers to, through pass-through ops."""
+def variable_op_of(tensor: Any, through_reads: bool = False) -> Any | None:
+    """The variable op a ref/resource tensor refers to, through pass-through ops (and, with
+    ``through_reads``, through ReadVariableOp: the variable a saved value comes from)."""
     op = tensor.op
     for _ in range(32):
         if op.type in VARIABLE_OPS:
             return op
-        if op.type in PASS_THROUGH and op.inputs:
+        if (op.type in PASS_THROUGH or through_reads and op.type == "ReadVariableOp") \
+                and op.inputs:
             op = op.inputs[0].op
             continue
         return None
@@ -392,47 +394,53 @@ def resolve_string(tensor: Any, feeds: Mapping[str, Any]) -> str | None:
     return None
 
 
+def upstream(starts: Iterable[Any], fed: frozenset[str], control: bool = False,
+             expand: Any = None) -> tuple[list[Any], bool]:
+    """Every op the ``starts`` ops depend on (themselves included), and whether a fed
+    tensor was reached. Fed tensors cut the walk (their producers do not run); ``control``
+    also follows control inputs; ``expand(op)`` False keeps an op but not its inputs."""
+    stack = list(starts)
+    seen = {op.name for op in stack}
+    out, reached_feed = [], False
+    while stack:
+        op = stack.pop()
+        out.append(op)
+        if expand is not None and not expand(op):
+            continue
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                reached_feed = True
+                continue
+            parent = tensor.op
+            if parent.name not in seen:
+                seen.add(parent.name)
+                stack.append(parent)
+        if control:
+            for parent in op.control_inputs:
+                if parent.name not in seen:
+                    seen.add(parent.name)
+                    stack.append(parent)
+    return out, reached_feed
+
+
+def _reads_through(op: Any) -> bool:
+    """Follow a value's inputs, but not past a variable or an op that only inspects one."""
+    return op.type not in VARIABLE_OPS and op.type not in NON_READS
+
+
 def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
     """Ops the value of ``value`` is computed from (data inputs only; stops at feeds)."""
     if value.name in fed:
         return []
-    out, stack, seen = [], [value.op], {value.op.name}
-    while stack:
-        op = stack.pop()
-        out.append(op)
-        for tensor in op.inputs:
-            if tensor.name in fed:
-                continue
-            parent = tensor.op
-            if parent.name not in seen and op.type not in NON_READS:
-                seen.add(parent.name)
-                stack.append(parent)
-    return out
+    return upstream([value.op], fed, expand=lambda op: op.type not in NON_READS)[0]
 
 
 def _value_reads(value: Any, fed: frozenset[str]) -> tuple[set[str], bool]:
     """Variables whose values ``value`` is computed from, and whether a feed is involved."""
     if value.name in fed:
         return set(), True
-    reads: set[str] = set()
-    uses_feed = False
-    stack, seen = [value.op], {value.op.name}
-    while stack:
-        op = stack.pop()
-        if op.type in VARIABLE_OPS:
-            reads.add(op.name)
-            continue
-        if op.type in NON_READS:
-            continue
-        for tensor in op.inputs:
-            if tensor.name in fed:
-                uses_feed = True
-                continue
-            parent = tensor.op
-            if parent.name not in seen:
-                seen.add(parent.name)
-                stack.append(parent)
-    return reads, uses_feed
+    ops, uses_feed = upstream([value.op], fed, expand=_reads_through)
+    return {op.name for op in ops if op.type in VARIABLE_OPS}, uses_feed
 
 
 # --- run plans ---------------------------------------------------------------------------
@@ -511,24 +519,7 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
 
 def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
     """Every op a run executes: transitive data and control inputs, stopping at feeds."""
-    stack = list(targets)
-    seen = {op.name for op in stack}
-    out = []
-    while stack:
-        op = stack.pop()
-        out.append(op)
-        for tensor in op.inputs:
-            if tensor.name in fed:
-                continue
-            parent = tensor.op
-            if parent.name not in seen:
-                seen.add(parent.name)
-                stack.append(parent)
-        for parent in op.control_inputs:
-            if parent.name not in seen:
-                seen.add(parent.name)
-                stack.append(parent)
-    return out
+    return upstream(targets, fed, control=True)[0]
 
 
 def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[PlannedWrite]:
@@ -568,7 +559,7 @@ def _plan_save(op: Any, closure: list[Any]) -> PlannedSave:
     names_op = op.inputs[1].op
     names = _const_value(names_op).ravel() if names_op.type == "Const" else []
     for key, tensor in zip(names, list(op.inputs)[3:]):
-        var_op = _saved_variable(tensor)
+        var_op = variable_op_of(tensor, through_reads=True)
         if var_op is not None:
             keys[_as_str(key)] = var_op.name
     prefix = op.inputs[0]
@@ -578,15 +569,3 @@ def _plan_save(op: Any, closure: list[Any]) -> PlannedSave:
             prefix = other.inputs[1]
             break
     return PlannedSave(prefix_tensor=prefix, keys=keys)
-
-
-def _saved_variable(tensor: Any) -> Any | None:
-    op = tensor.op
-    for _ in range(32):
-        if op.type in VARIABLE_OPS:
-            return op
-        if (op.type in PASS_THROUGH or op.type == "ReadVariableOp") and op.inputs:
-            op = op.inputs[0].op
-            continue
-        return None
-    return None
