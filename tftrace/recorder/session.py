@@ -213,6 +213,9 @@ class SessionRecorder:
         fetch_key = _fetch_key(fetches, leaves)
         fetch_count = len(leaves)
         key = (fetch_key, _feed_key(feed_dict, leaves), self.graph.version)
+        plan = self._plans.get(key)  # the hot path: a dict lookup, no lock (atomic under GIL)
+        if plan is not None and (plan.update_only or not self._streaks):
+            return plan
         with self._lock:
             plan = self._plans.get(key)
             if plan is None:
@@ -472,13 +475,24 @@ def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
     """A hashable key for the fetch structure; graph elements by identity.
 
     The leaf objects are kept alive by the cached plan, so an ``id`` in a key can never
-    be reused by another object while the plan exists.
+    be reused by another object while the plan exists. This runs on every run: the usual
+    ``[train_op, loss]`` takes one loop, without recursion.
     """
+    kind = type(fetches)
+    if kind is list or kind is tuple:
+        key: list[Any] = [kind]
+        for item in fetches:
+            if isinstance(item, _CONTAINERS) or item is None:
+                key.append(_fetch_key(item, leaves))
+            else:
+                leaves.append(item)
+                key.append(id(item))
+        return tuple(key)
     if isinstance(fetches, str):
         leaves.append(fetches)
         return fetches
-    if isinstance(fetches, (list, tuple)):
-        return (type(fetches), *[_fetch_key(f, leaves) for f in fetches])
+    if isinstance(fetches, (list, tuple)):  # namedtuples and other subclasses
+        return (kind, *[_fetch_key(f, leaves) for f in fetches])
     if isinstance(fetches, dict):
         return (dict, *[(k, _fetch_key(v, leaves)) for k, v in fetches.items()])
     if fetches is None:
@@ -487,17 +501,15 @@ def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
     return id(fetches)
 
 
+_CONTAINERS = (list, tuple, dict, str)
+
+
 def _feed_key(feed_dict: Any, leaves: list[Any]) -> Any:
     if not feed_dict:
         return ()
-    key = []
-    for k in feed_dict:
-        if isinstance(k, str):
-            key.append(k)
-        else:
-            leaves.append(k)
-            key.append(id(k))
-    return tuple(key)
+    leaves.extend(feed_dict)
+    # Strings are names (compared by value); anything else by identity.
+    return tuple(k if type(k) is str else id(k) for k in feed_dict)
 
 
 def _leaf_op(graph: Any, leaf: Any) -> Any | None:
