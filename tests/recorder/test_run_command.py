@@ -54,6 +54,28 @@ def test_missing_script_is_a_usage_error(tmp_path):
     assert result.stderr.strip().splitlines() == ["tftrace: error: nope.py: no such file"]
 
 
+def traceback_lines(stderr):
+    """Python's traceback frames and exception lines, minus tftrace's own frames.
+
+    TensorFlow's error *message* embeds the op's creation stack, which under any
+    launcher (tftrace run, coverage run, ...) includes the launcher: that part is
+    TensorFlow's text, not the traceback, so only frames and exception lines count.
+    """
+    out, in_block = [], False
+    for line in stderr.splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            in_block = True
+            out.append(line)
+        elif in_block and line.startswith("  File "):
+            if TFTRACE_DIR not in line:
+                out.append(line)
+        elif in_block and line and not line.startswith(" "):
+            out.append(line)  # the exception line ends the frames
+            in_block = False
+    return out
+
+
+
 FAILING = """
     import os
     import tensorflow as tf
@@ -76,26 +98,6 @@ def test_uncaught_exception_traceback_and_exit_code_match_plain_python(tmp_path)
     traced = run([sys.executable, "-m", "tftrace", "run", "-o", "t.json", script],
                  cwd=tmp_path)
     assert plain.returncode == traced.returncode == 1
-
-    def traceback_lines(stderr):
-        """Python's traceback frames and exception lines, minus tftrace's own frames.
-
-        TensorFlow's error *message* embeds the op's creation stack, which under any
-        launcher (tftrace run, coverage run, ...) includes the launcher: that part is
-        TensorFlow's text, not the traceback, so only frames and exception lines count.
-        """
-        out, in_block = [], False
-        for line in stderr.splitlines():
-            if line.startswith("Traceback (most recent call last)"):
-                in_block = True
-                out.append(line)
-            elif in_block and line.startswith("  File "):
-                if TFTRACE_DIR not in line:
-                    out.append(line)
-            elif in_block and line and not line.startswith(" "):
-                out.append(line)  # the exception line ends the frames
-                in_block = False
-        return out
 
     assert traceback_lines(traced.stderr) == traceback_lines(plain.stderr)
     assert "FailedPreconditionError" in traced.stderr
@@ -138,3 +140,32 @@ def test_trace_survives_sigkill_after_a_restore(tmp_path):
     assert got["origin"]["checkpoint"] == str(tmp_path / "model.ckpt")
     assert [e["kind"] for e in got["events"]] == ["initializer", "restore", "update"]
     assert got["events"][-1]["count"] >= 8  # streak records at counts 1, 2, 4, 8
+
+
+OWN_ERROR = """
+    import tensorflow as tf
+    v1 = tf.compat.v1
+    v1.disable_eager_execution()
+
+    def evaluate(value):
+        if value < 10:
+            raise ValueError(f"accuracy too low: {value}")
+
+    w = v1.get_variable("w", initializer=1.0)
+    with v1.Session() as sess:
+        sess.run(w.initializer)
+        evaluate(sess.run(w))
+"""
+
+
+@pytest.mark.tf
+def test_the_scripts_own_exception_passes_through_and_the_trace_is_written(tmp_path):
+    script = write(tmp_path / "own_error.py", OWN_ERROR)
+    plain = run([sys.executable, script], cwd=tmp_path)
+    traced = run([sys.executable, "-m", "tftrace", "run", "-o", "t.json", script],
+                 cwd=tmp_path)
+    assert plain.returncode == traced.returncode == 1
+    assert traceback_lines(traced.stderr) == traceback_lines(plain.stderr)
+    assert traceback_lines(traced.stderr)[-1] == "ValueError: accuracy too low: 1.0"
+    trace = tftrace.load(str(tmp_path / "t.json"))
+    assert trace.origin("w").kind == "initializer"
