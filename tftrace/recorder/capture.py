@@ -121,10 +121,21 @@ def _small_values(array: np.ndarray) -> Any:
     if array.dtype == object:
         flat = [_plain(x) for x in array.ravel().tolist()]
         return np.array(flat, dtype=object).reshape(array.shape).tolist() if array.ndim else flat[0]
+    if array.dtype.kind == "f" and array.dtype.itemsize <= 4 or array.dtype.kind == "V":
+        # float32/16, bfloat16: each value's shortest decimal that is exact in float32
+        # ('0.1', not float64's '0.10000000149011612'): exact, and half the trace size.
+        as32 = array.astype(np.float32)
+        values = np.array([float(str(x)) for x in as32.ravel()]).reshape(array.shape).tolist()
+        return values
     values = array.tolist()
-    if array.dtype.kind == "V" or not isinstance(values, (list, int, float, bool, complex)):
-        values = array.astype(np.float64).tolist()  # bfloat16 and friends
+    if not isinstance(values, (list, int, float, bool, complex)):
+        values = array.astype(np.float64).tolist()
     return _decode_complex(values)
+
+
+def _short(x: Any) -> float:
+    """A statistic to 7 significant digits: all a summary needs, and a third of the JSON."""
+    return float(f"{float(x):.7g}")
 
 
 def _decode_complex(values: Any) -> Any:
@@ -155,8 +166,8 @@ def summarize(value: Any, dtype_name: str | None = None) -> ValueSummary:
             finite = data[~(nan_mask | inf_mask)] if nan or inf else data
             summary.update(nan=nan, inf=inf)
             if finite.size:
-                summary.update(min=float(finite.min()), max=float(finite.max()),
-                               mean=float(finite.mean()), std=float(finite.std()))
+                summary.update(min=_short(finite.min()), max=_short(finite.max()),
+                               mean=_short(finite.mean()), std=_short(finite.std()))
     if array.size <= SMALL_VALUE_LIMIT:
         summary["values"] = _small_values(array)
         summary["has_values"] = True
