@@ -26,3 +26,12 @@ class UnknownVariable(TftraceError):
 
 class UnknownSession(TftraceError):
     """A session number that the trace does not contain."""
+
+
+class DotNotFound(TftraceError):
+    """Graphviz's ``dot`` program, needed for PNG/SVG/PDF output, is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__("Graphviz's 'dot' program is not installed; install it "
+                         "(apt-get install graphviz, brew install graphviz) or write .dot "
+                         "output")
