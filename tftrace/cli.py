@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_check(commands)
     _add_explain(commands)
+    _add_render(commands)
     _add_inspect(commands)
     return parser
 
@@ -166,6 +167,67 @@ def _check(args: argparse.Namespace) -> int:
         check.write_check_text(diagnostics, args.trace, sys.stdout)
     return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
         else EXIT_OK
+
+
+# --- tftrace render ---------------------------------------------------------------------
+
+def _add_render(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "render", "draw where every variable's value came from (Graphviz)",
+        "Draw TRACE's provenance diagram into OUT: checkpoints (with the keys used) and the "
+        "runs that wrote are the sources, variables sit in the middle clustered by scope; "
+        "each variable's current origin is bold, overwritten ones grey and dashed, failed "
+        "runs and the variables that findings name are red. The format follows OUT's "
+        "suffix: .png, .svg and .pdf need Graphviz's dot, .dot (text) needs nothing; "
+        "-o - writes DOT to stdout. Without --session, the last session.",
+        _examples("tftrace render trace.json -o trace.png",
+                  "tftrace render trace.json -o bug.svg --problems",
+                  "tftrace render trace.json -o enc.png --session 2 --scope encoder",
+                  "tftrace render trace.json -o all.pdf --session all --rankdir TB"),
+        _render)
+    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True,
+                        help="the picture to write: .png, .svg, .pdf or .dot (- for stdout)")
+    parser.add_argument("--session", type=_session_or_all, metavar="N",
+                        help="a session number, or 'all' for every session side by side "
+                             "(default: the last session)")
+    parser.add_argument("--var", dest="variables", metavar="NAME", nargs="+",
+                        action="extend", default=[],
+                        help="only these variables (and the ones their values came from)")
+    parser.add_argument("--scope", dest="scopes", metavar="PREFIX", nargs="+",
+                        action="extend", default=[],
+                        help="only variables in these scopes: 'enc' is enc/..., not encoder/")
+    parser.add_argument("--problems", action="store_true",
+                        help="only variables named by a warning or an error")
+    parser.add_argument("--max-nodes", type=int, metavar="N",
+                        help="beyond N variables, those sharing scope and history collapse "
+                             "into one box each (default: 60)")
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                        help="left to right (default) or top to bottom")
+
+
+def _session_or_all(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a session number or 'all': {text!r}") from None
+
+
+def _render(args: argparse.Namespace) -> int:
+    from tftrace.views import dot
+
+    options = dict(session=args.session, variables=tuple(args.variables),
+                   scopes=tuple(args.scopes), problems=args.problems,
+                   max_nodes=dot.MAX_NODES if args.max_nodes is None else args.max_nodes,
+                   rankdir=args.rankdir)
+    if args.output == "-":
+        sys.stdout.write(dot.to_dot(_load(args.trace), **options))
+        return EXIT_OK
+    dot.check_output(args.output)  # a bad suffix or a missing dot before loading anything
+    dot.render(_load(args.trace), args.output, **options)
+    return EXIT_OK
 
 
 # --- tftrace inspect --------------------------------------------------------------------
