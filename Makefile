@@ -8,7 +8,7 @@ DEMO   := demo
 .PHONY: demo test test-fast bench examples-traces dot clean help
 
 help:
-	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain and check it"
+	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain, check and render it"
 	@echo "make test   - run the whole test suite"
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
 	@echo "make bench  - run the benchmarks"
@@ -40,6 +40,8 @@ demo: $(STAMP) dot
 	@# check exits 1 when it finds the bug (it should: this example has one); 2 is a failure
 	@$(PY) -m tftrace check $(DEMO)/restore_then_init.json > $(DEMO)/check.txt; \
 	  status=$$?; cat $(DEMO)/check.txt; [ $$status -le 1 ]
+	$(PY) -m tftrace render $(DEMO)/restore_then_init.json -o $(DEMO)/restore_then_init.png
+	@echo "demo: wrote $(DEMO)/restore_then_init.json, $(DEMO)/check.txt, $(DEMO)/restore_then_init.png"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -47,6 +49,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/check.py
+	$(PY) benchmarks/render.py
 
 examples-traces: $(STAMP)
 	$(PY) tools/record_examples.py
