@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain(commands)
     _add_render(commands)
     _add_inspect(commands)
+    _add_view(commands)
     return parser
 
 
@@ -264,6 +265,35 @@ def _inspect(args: argparse.Namespace) -> int:
     print(inspect.inspect_json(report) if args.format == "json"
           else inspect.inspect_text(report))
     return EXIT_FINDINGS if report.problems else EXIT_OK
+
+
+# --- tftrace view -----------------------------------------------------------------------
+
+def _add_view(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "view", "browse a trace in a terminal UI",
+        "Open TRACE in a terminal UI: the variables by scope, each marked with where its "
+        "value came from (restored, initialized, assigned, uninitialized) and with its "
+        "findings; a variable's timeline, lineage and findings; every finding; the "
+        "sessions and their runs. Press ? inside for the keys. Needs Textual "
+        "(pip install 'tftrace[tui]').",
+        _examples("tftrace view trace.json",
+                  "tftrace view --follow trace.json   # while the traced program runs",
+                  "tftrace view trace.json --session 1"),
+        _view)
+    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("-f", "--follow", action="store_true",
+                        help="re-read the trace as the traced program writes it")
+    parser.add_argument("--session", type=int, metavar="N",
+                        help="the session to show first (default: the last one)")
+
+
+def _view(args: argparse.Namespace) -> int:
+    # Textual is imported only here, after a one-line check that it is installed.
+    from tftrace.views import tui
+
+    tui.require_textual()
+    return tui.run(_load(args.trace), follow=args.follow, session=args.session)
 
 
 def _load(path: str) -> Trace:

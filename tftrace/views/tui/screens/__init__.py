@@ -1,0 +1,1 @@
+"""The app's screens: three main ones (variables, diagnostics, runs) and small modals."""

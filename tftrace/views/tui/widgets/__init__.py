@@ -1,0 +1,1 @@
+"""Widgets of the terminal UI: the variable tree, the variable detail, the header."""

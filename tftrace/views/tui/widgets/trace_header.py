@@ -1,0 +1,56 @@
+"""The one-line header: the session shown, the findings, the script and the trace file."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tftrace.model.display import printable
+from tftrace.views.tui.status import MARKERS
+
+
+class TraceHeader(Static):
+    """Redraws itself when the app's session, findings or trace change."""
+
+    def on_mount(self) -> None:
+        app = self.app
+        for attribute in ("session", "findings", "generation"):
+            self.watch(app, attribute, lambda _value: self.redraw(), init=False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.update(header_text(self.app))
+
+
+def header_text(app) -> Text:  # app: TftraceApp (not imported: it imports the screens)
+    trace = app.trace
+    sessions = trace.index.sessions
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(" tftrace ", style="bold reverse")
+    text.append(f" session {app.session} of {len(sessions)} ", style="bold")
+    findings = app.findings
+    if findings is None:
+        text.append(" checking… ", style="dim")
+    else:
+        counts = findings.counts()
+        if not counts:
+            text.append(" no findings ", style="green")
+        for severity in ("error", "warning", "info"):
+            if counts.get(severity):
+                marker, style = MARKERS[severity]
+                n = counts[severity]
+                word = {"error": "error", "warning": "warning", "info": "info"}[severity]
+                plural = "s" if n != 1 and severity != "info" else ""
+                text.append(f" {marker} {n} {word}{plural} ", style=style)
+    if app.follow:
+        text.append(" ● live ", style="bold green")
+    elif trace.truncated:
+        text.append(" cut short ", style="bold yellow")
+    text.append("│", style="dim")
+    script = trace.header.script
+    if script:
+        text.append(" ")
+        text.append(printable(script))
+        text.append(" →", style="dim")
+    text.append(" ")
+    text.append(printable(trace.path), style="dim")
+    return text
