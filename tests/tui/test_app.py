@@ -363,6 +363,8 @@ async def test_follow_reloads_when_the_trace_grows(settle, tmp_path):
         assert app.generation == 1
         assert app.session == 2  # a new session appeared: followed, as none was picked
         assert app.screen.tree.current_variable == "dense/kernel"  # selection kept
+        verdict = shown(app.screen.detail.query_one("#verdict"))
+        assert verdict.startswith("restored from") and "then overwritten" in verdict
         assert app.findings.counts() == {"error": 1}
 
 
@@ -404,3 +406,26 @@ def test_view_needs_textual(monkeypatch, capsys):
     assert main(["view", "examples/traces/restore_then_init.json"]) == 2
     assert "pip install 'tftrace[tui]'" in capsys.readouterr().err
 
+
+
+@drive
+async def test_mouse_selects_variables_and_switches_screens(example, settle):
+    from textual.widgets._footer import FooterKey
+
+    from tftrace.views.tui.widgets.variable_tree import VariableTree
+
+    app = create_app(example("restore_then_init"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Lines inside the border: 1 dense/, 2 bias, 3 kernel.
+        await pilot.click(VariableTree, offset=(8, 3))
+        await settle(pilot)
+        assert app.screen.tree.current_variable == "dense/kernel"
+        footer_keys = {key.key: key for key in app.screen.query(FooterKey)}
+        await pilot.click(footer_keys["d"])
+        await settle(pilot)
+        assert isinstance(app.screen, DiagnosticsScreen)
+        await pilot.click("#finding-list", offset=(4, 2))  # the error's first line
+        await settle(pilot)
+        assert isinstance(app.screen, VariablesScreen)
+        assert app.screen.filter.label == "restore-overwritten"

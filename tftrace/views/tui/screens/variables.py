@@ -86,8 +86,10 @@ class VariablesScreen(TraceScreen):
         tree.border_subtitle = "Esc shows all" if self.filter is not None else ""
         visible = set(shown)
         target = keep if keep in visible else self.worst_problem(visible) or tree.first_variable()
-        if target is None or not tree.reveal(target):
-            self.show_selection()
+        if target is not None:
+            tree.reveal(target)
+        # Explicitly: when the cursor stays on the same line, the tree sends no highlight.
+        self.show_selection()
 
     def tree_title(self, total: int, shown: int) -> Text:
         if self.filter is None:
@@ -157,8 +159,8 @@ class VariablesScreen(TraceScreen):
             self.filter = self._problems_filter()
         self.rebuild(keep=keep)
         tree.open_scopes(opened)
-        if keep is not None:
-            tree.reveal(keep)
+        if keep is not None and tree.reveal(keep):
+            self.show_selection()
 
     # --- selection ----------------------------------------------------------------------
 
