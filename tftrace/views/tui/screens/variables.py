@@ -86,10 +86,11 @@ class VariablesScreen(TraceScreen):
         tree.border_subtitle = "Esc shows all" if self.filter is not None else ""
         visible = set(shown)
         target = keep if keep in visible else self.worst_problem(visible) or tree.first_variable()
+        line = tree.cursor_line
         if target is not None:
             tree.reveal(target)
-        # Explicitly: when the cursor stays on the same line, the tree sends no highlight.
-        self.show_selection()
+        if tree.cursor_line == line:  # the tree sends no highlight then: redraw here
+            self.show_selection()
 
     def tree_title(self, total: int, shown: int) -> Text:
         if self.filter is None:

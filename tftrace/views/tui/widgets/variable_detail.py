@@ -34,6 +34,8 @@ from tftrace.views.tui.status import MARKERS, Findings, VariableStatus
 
 #: How many variables "shares its origin with" names before "and N more".
 SHARED_SHOWN = 8
+#: Variables with at most this many events are explained on the UI thread (< 1 ms).
+GATHER_HERE = 200
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,17 @@ class VariableDetail(VerticalScroll):
         self.query_one("#title", Static).update(
             declaration_text(name, session, record, status))
         self.set_class(False, "-empty")
-        self.gather(trace, name, session, findings)
+        if len(trace.index.events.get((session, name), ())) <= GATHER_HERE:
+            # A few lookups: faster here than a thread, which would also have to win the
+            # GIL from the diagnostics thread while that runs.
+            self.workers.cancel_group(self, "detail")
+            self._fill(trace, gather(trace, name, session, findings))
+        else:
+            self.gather_in_thread(trace, name, session, findings)
 
     @work(thread=True, exclusive=True, group="detail")
-    def gather(self, trace: Trace, name: str, session: int,
-               findings: Findings | None) -> None:
+    def gather_in_thread(self, trace: Trace, name: str, session: int,
+                         findings: Findings | None) -> None:
         detail = gather(trace, name, session, findings)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._fill, trace, detail)
