@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from tftrace.cli import main
@@ -429,3 +430,17 @@ async def test_mouse_selects_variables_and_switches_screens(example, settle):
         await settle(pilot)
         assert isinstance(app.screen, VariablesScreen)
         assert app.screen.filter.label == "restore-overwritten"
+
+
+@drive
+async def test_keys_racing_a_quit_end_cleanly(example, settle):
+    # Found in tmux: "q" then "s" typed at once mounted the session picker while the app
+    # was closing, and its on_mount crashed. Modals now set themselves up in compose.
+    for keys in (("q", "s"), ("s", "s", "q"), ("q", "slash"), ("q", "o")):
+        app = create_app(example("uninitialized_read"))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for key in keys:  # all queued at once, as a fast typist's keys arrive
+                app.post_message(events.Key(key, None if len(key) > 1 else key))
+            await pilot.pause(0.2)
+        assert app.return_code == 0, keys

@@ -72,9 +72,6 @@ class ExportScreen(ModalScreen[str | None]):
                 note += "\n(Graphviz's dot is not installed: only .dot works here)"
             yield Static(Text(note, style="dim"), id="export-status")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         path = event.value.strip()

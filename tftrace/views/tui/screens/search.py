@@ -54,7 +54,6 @@ class SearchScreen(ModalScreen[str | None]):
             yield OptionList(id="matches", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
         self.update_matches(self.query_text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -73,7 +72,10 @@ class SearchScreen(ModalScreen[str | None]):
             self.app.call_from_thread(self.show_matches, query, found)
 
     def show_matches(self, query: str, found: list[tuple[str, tuple[int, ...]]]) -> None:
-        options = self.query_one(OptionList)
+        lists = self.query(OptionList).results(OptionList)
+        options = next(lists, None)
+        if options is None:  # dismissed meanwhile
+            return
         options.set_options(Option(match_prompt(name, where), id=str(i))
                             for i, (name, where) in enumerate(found))
         self.found = [name for name, _ in found]

@@ -25,7 +25,7 @@ def session_options(trace: Trace, findings: Findings | None) -> list[Option]:
 class SessionPicker(ModalScreen[int | None]):
     """A list of the sessions; Enter picks one, Escape keeps the current one."""
 
-    BINDINGS = [Binding("escape,s", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,s,q", "dismiss(None)", "Close")]
 
     def __init__(self, trace: Trace, current: int, findings: Findings | None):
         super().__init__()
@@ -34,14 +34,12 @@ class SessionPicker(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Show which session? (Enter picks, Esc closes)", classes="title")
-            yield OptionList(*session_options(self.trace, self.findings), id="sessions",
-                             markup=False)
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        if self.current in self.trace.index.sessions:
-            options.highlighted = options.get_option_index(str(self.current))
-        options.focus()
+            options = OptionList(*session_options(self.trace, self.findings),
+                                 id="sessions", markup=False)
+            # Set here, not in on_mount: a key can dismiss the screen before it mounts.
+            if self.current in self.trace.index.sessions:
+                options.highlighted = options.get_option_index(str(self.current))
+            yield options
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

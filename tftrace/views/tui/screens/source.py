@@ -58,7 +58,11 @@ class SourceScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True)
     def read(self) -> None:
-        self.app.call_from_thread(self.query_one("#excerpt", Static).update, self.excerpt())
+        self.app.call_from_thread(self.show, self.excerpt())
+
+    def show(self, text: Text) -> None:
+        for excerpt in self.query("#excerpt").results(Static):  # none if dismissed
+            excerpt.update(text)
 
     def excerpt(self) -> Text:
         where = split_location(self.location)
