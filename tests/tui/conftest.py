@@ -50,14 +50,17 @@ def press() -> Callable[..., Awaitable[None]]:
     return press_and_settle
 
 
-async def settle_app(pilot, rounds: int = 20) -> None:
-    """Wait until no worker runs and nothing new was scheduled (a finished worker can
-    start the next one: diagnostics → relabel → detail)."""
+async def settle_app(pilot, rounds: int = 50) -> None:
+    """Wait until the diagnostics are in, no worker runs and nothing new was scheduled (a
+    finished worker can start the next one: diagnostics → relabel → detail). The
+    diagnostics worker starts only after the first refresh, so "no worker running" alone
+    can be true too early."""
     app = pilot.app
     for _ in range(rounds):
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+        if getattr(app, "findings", True) is not None and \
+                not any(w.is_running for w in app.workers):
             break
     await pilot.pause()

@@ -147,7 +147,8 @@ def test_timeline_shows_failed_writes(example):
     rows = cells.timeline(example("checkpoint_key_mismatch"), "enc/dense/kernel", 1)
     failed = [r for r in rows if r.kind.startswith("failed")]
     assert failed and failed[0].kind == "failed restore"
-    assert "NotFoundError" in failed[0].note
+    assert failed[0].note == "NotFoundError"
+    assert failed[0].source == "ckpt/checkpoint_key_mismatch/model.ckpt key enc/dense/kernel"
 
 
 def test_shape_differing_from_the_declaration_is_flagged(example):

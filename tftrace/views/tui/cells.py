@@ -172,11 +172,14 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
                 location=e.location, source=event_source(e), value=e.value,
                 current=current)))
         for run in index.failed_writes.get((number, name), ()):
-            kind = next((w.kind for w in run.writes if w.variable == name), "write")
+            # What the run meant to write (the r screen has the whole error message).
+            meant = next(w for w in run.writes if w.variable == name)
             rows.append(((number, run.run, 0), TimelineRow(
-                kind=f"failed {kind}", session=number, run=run.run, runs=str(run.run),
-                count=1, location=run.location, source="", value=None, current=current,
-                note=f"{run.error.type}: {run.error.message}".split("\n")[0])))
+                kind=f"failed {meant.kind}", session=number, run=run.run, runs=str(run.run),
+                count=1, location=run.location, current=current, note=run.error.type,
+                source=event_source(Event(name, meant.kind, number, run.run,
+                                          checkpoint=meant.checkpoint, key=meant.key,
+                                          sources=meant.sources)), value=None)))
     for save in index.saves:
         keys = [k for k, v in save.keys.items() if v == name]
         graph = index.sessions[save.session].graph if save.session in index.sessions else None
