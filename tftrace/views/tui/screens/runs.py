@@ -29,6 +29,7 @@ class RunsScreen(TraceScreen):
         super().__init__()
         self.rows: list[RunRow] = []
         self.rows_session: int | None = None
+        self.focus_table = False
 
     def compose(self) -> ComposeResult:
         yield TraceHeader(id="header")
@@ -48,7 +49,7 @@ class RunsScreen(TraceScreen):
         super().on_mount()
         self.query_one(DataTable).add_columns(*RUN_COLUMNS)
         self.trace_changed()
-        self.query_one(DataTable).focus()
+        self.focus_table = True  # once its rows are in (a loading table takes no focus)
 
     @property
     def table(self) -> DataTable:
@@ -60,6 +61,7 @@ class RunsScreen(TraceScreen):
         sessions.set_options(session_options(app.trace, app.findings))
         if app.session in app.trace.index.sessions:
             sessions.highlighted = sessions.get_option_index(str(app.session))
+        self.table.loading = True  # a session can have 100 000 runs: listed in a thread
         self.load_runs(app.trace, app.session)
 
     def findings_changed(self) -> None:
@@ -92,6 +94,7 @@ class RunsScreen(TraceScreen):
         keep = self.table.cursor_row if self.rows_session == session else 0
         self.rows, self.rows_session = rows, session
         table = self.table
+        table.loading = False
         table.clear()
         for i, row in enumerate(rows):
             if hidden and i == RUNS_HEAD:
@@ -102,6 +105,9 @@ class RunsScreen(TraceScreen):
         table.border_title = f"session {session}: {total} recorded runs{calls}"
         if rows:
             table.move_cursor(row=min(keep, table.row_count - 1))
+        if self.focus_table:
+            self.focus_table = False
+            table.focus()
         self.show_detail()
 
     def current(self) -> RunRow | None:
