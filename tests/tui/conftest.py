@@ -63,4 +63,6 @@ async def settle_app(pilot, rounds: int = 50) -> None:
         if getattr(app, "findings", True) is not None and \
                 not any(w.is_running for w in app.workers):
             break
+    # Messages the last worker's result queued (a highlight, then the detail's refill).
+    await pilot.pause()
     await pilot.pause()

@@ -214,6 +214,20 @@ def value_at(trace: Trace, session: int, name: str, run: int) -> ValueSummary | 
     return timeline[i - 1][1] if i and timeline[i - 1][0] == run else None
 
 
+def column_widths(header: tuple[str, ...], rows: list[tuple[Text, ...]],
+                  most: int = 60) -> list[int]:
+    """Each column's width: its widest cell or header, at most ``most`` cells.
+
+    Given to the DataTable up front: its own measuring happens when it is next idle,
+    so a table filled just before a dialog opens would stay at its header widths.
+    """
+    widths = [len(label) for label in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], cell.cell_len)
+    return [min(width, most) for width in widths]
+
+
 def clip(rows: list, limit: int, head: int) -> tuple[list, int]:
     """The first ``head`` and the last ``limit - head`` rows, and how many were left out."""
     if len(rows) <= limit:

@@ -11,8 +11,16 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.worker import get_current_worker
 
 from tftrace.model import Trace
-from tftrace.views.tui.cells import RUN_COLUMNS, RUNS_HEAD, RUNS_LIMIT, RunRow, clip, \
-    run_detail, run_rows
+from tftrace.views.tui.cells import (
+    RUN_COLUMNS,
+    RUNS_HEAD,
+    RUNS_LIMIT,
+    RunRow,
+    clip,
+    column_widths,
+    run_detail,
+    run_rows,
+)
 from tftrace.views.tui.screens.base import TraceScreen
 from tftrace.views.tui.screens.sessions import session_options
 from tftrace.views.tui.screens.source import SourceScreen, roots_for
@@ -47,7 +55,6 @@ class RunsScreen(TraceScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(DataTable).add_columns(*RUN_COLUMNS)
         self.trace_changed()
         self.focus_table = True  # once its rows are in (a loading table takes no focus)
 
@@ -95,11 +102,16 @@ class RunsScreen(TraceScreen):
         self.rows, self.rows_session = rows, session
         table = self.table
         table.loading = False
-        table.clear()
-        for i, row in enumerate(rows):
+        cells = [row.cells() for row in rows]
+        gap = (Text(f"… {hidden} more", style="dim"),)
+        table.clear(columns=True)
+        for label, width in zip(RUN_COLUMNS, column_widths(
+                RUN_COLUMNS, cells + ([gap] if hidden else []))):
+            table.add_column(label, width=width)
+        for i, row in enumerate(cells):
             if hidden and i == RUNS_HEAD:
-                table.add_row(Text(f"… {hidden} more", style="dim"), key="gap")
-            table.add_row(*row.cells(), key=str(i))
+                table.add_row(*gap, key="gap")
+            table.add_row(*row, key=str(i))
         info = self.app.trace.index.sessions.get(session)
         calls = f", {info.runs} Session.run calls" if info is not None else ""
         table.border_title = f"session {session}: {total} recorded runs{calls}"

@@ -25,6 +25,7 @@ from tftrace.views.tui.cells import (
     TIMELINE_LIMIT,
     TimelineRow,
     clip,
+    column_widths,
     declaration_text,
     finding_head,
     timeline,
@@ -136,7 +137,6 @@ class VariableDetail(VerticalScroll):
         yield Static(id="lineage")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*TIMELINE_COLUMNS)
         self.show_message(Text("Select a variable.", style="dim"))
 
     @property
@@ -182,11 +182,16 @@ class VariableDetail(VerticalScroll):
         record = trace.index.variables_of(detail.session).get(detail.name)
         shape = None if record is None else record.shape
         table = self.table
-        table.clear()
-        for i, row in enumerate(detail.rows):
+        cells = [row.cells(shape) for row in detail.rows]
+        gap = (Text(f"… {detail.hidden_rows} more", style="dim"),)
+        table.clear(columns=True)
+        for label, width in zip(TIMELINE_COLUMNS, column_widths(
+                TIMELINE_COLUMNS, cells + ([gap] if detail.hidden_rows else []))):
+            table.add_column(label, width=width)
+        for i, row in enumerate(cells):
             if detail.hidden_rows and i == TIMELINE_HEAD:
-                table.add_row(Text(f"… {detail.hidden_rows} more", style="dim"), key="gap")
-            table.add_row(*row.cells(shape), key=str(i))
+                table.add_row(*gap, key="gap")
+            table.add_row(*row, key=str(i))
         count = len(detail.rows) + detail.hidden_rows
         table.border_title = f"timeline: {count} event{'s' if count != 1 else ''}"
         self.query_one("#lineage", Static).update(lineage_text(detail))
