@@ -43,7 +43,7 @@ demo: $(STAMP) dot
 	$(PY) -m tftrace render $(DEMO)/restore_then_init.json -o $(DEMO)/restore_then_init.png
 	@echo "demo: wrote $(DEMO)/restore_then_init.json, $(DEMO)/check.txt, $(DEMO)/restore_then_init.png"
 
-test: $(STAMP)
+test: $(STAMP) dot
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
