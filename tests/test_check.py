@@ -182,3 +182,22 @@ def test_inspect_without_tensorflow_or_trace_is_a_clear_error(monkeypatch, capsy
     assert main(["inspect", "ckpt/whatever/model.ckpt"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "needs TensorFlow" in err
+
+
+def test_a_trained_restore_reset_by_the_initializer_is_reported_once(tmp_path):
+    lines = [
+        {"format": "tftrace-trace", "version": 1},
+        {"type": "session", "session": 1, "graph": 1},
+        {"type": "variable", "graph": 1, "name": "w", "shape": [1]},
+        {"type": "run", "session": 1, "run": 1, "location": "a.py:1",
+         "writes": [{"variable": "w", "kind": "restore", "checkpoint": "m", "key": "w"}]},
+        {"type": "streak", "session": 1, "streak": 1, "first_run": 2, "last_run": 4,
+         "count": 3, "writes": [{"variable": "w", "kind": "update"}]},
+        {"type": "run", "session": 1, "run": 5, "location": "a.py:3",
+         "writes": [{"variable": "w", "kind": "initializer"}]},
+    ]
+    path = tmp_path / "t.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    rules = [d.rule for d in tftrace.load(str(path)).diagnostics()
+             if d.severity != "info"]
+    assert rules == ["restore-overwritten"]

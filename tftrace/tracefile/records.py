@@ -19,9 +19,6 @@ FORMAT_VERSION = 1
 EVENT_KINDS = ("initializer", "restore", "assign", "update")
 _new = object.__new__
 
-Shape = "tuple[int | None, ...] | None"
-
-
 # --- small validators -------------------------------------------------------------------
 
 def _req(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:

@@ -109,13 +109,13 @@ def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
             if event.kind == "update":
                 updates += event.count
                 continue
-            if event.kind == "initializer" and origin is not None and (
-                    updates or origin.kind == "assign"):
+            # An initializer after a restore (trained or not) is restore-overwritten's
+            # finding; reporting it here too would say the same thing twice.
+            if event.kind == "initializer" and origin is not None and \
+                    origin.kind != "restore" and (updates or origin.kind == "assign"):
                 what = (plural(updates, "update") if updates else
                         f"assigned at {origin.location}")
                 resets[(session, event.run)].append((name, what, event))
-            if event.kind == "initializer" and origin is not None and origin.kind == "restore":
-                pass  # that is restore-overwritten's finding
             origin, updates = event, 0
     for (session, run), items in sorted(resets.items()):
         location = items[0][2].location
