@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tftrace import __version__
 from tftrace.errors import TftraceError
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render(commands)
     _add_inspect(commands)
     _add_view(commands)
+    _add_merge(commands)
+    _add_diff(commands)
     return parser
 
 
@@ -117,13 +119,18 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
                   "tftrace explain trace.json dense/kernel:0 --session 1",
                   "tftrace explain trace.json global_step --format json | jq .origin"),
         _explain)
-    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("trace", metavar="TRACE", help=TRACE_HELP)
     parser.add_argument("variable", metavar="VAR",
                         help="a variable name, with or without ':0' (e.g. dense/kernel)")
     parser.add_argument("--session", type=int, metavar="N",
                         help="the session number (default: the last one that has VAR)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default), json for scripts")
+    parser.add_argument("--with", dest="others", metavar="OTHER", nargs="+",
+                        action="extend", default=[],
+                        help="traces of other runs (the training run that saved the "
+                             "checkpoint VAR was restored from, ...): follow VAR's lineage "
+                             "through their saves")
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -131,6 +138,15 @@ def _explain(args: argparse.Namespace) -> int:
 
     trace = _load(args.trace)
     explanation = trace.explain(args.variable, args.session)
+    if args.others:
+        others = [_load(other) for other in args.others]
+        lineage = trace.lineage(explanation.variable, explanation.session, others=others)
+        if args.format == "json":
+            print(text.explain_json(explanation, lineage))
+        else:
+            print(text.explain_text(explanation) + "\n\n  lineage:\n"
+                  + "\n".join("    " + line for line in lineage.lines()))
+        return EXIT_OK
     render = text.explain_json if args.format == "json" else text.explain_text
     print(render(explanation))
     return EXIT_OK
@@ -149,7 +165,7 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
                   "tftrace check trace.json --min-severity warning   # hide info",
                   "tftrace check trace.json --format json | jq '.diagnostics[].rule'"),
         _check)
-    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("trace", metavar="TRACE", nargs="+", help=TRACES_HELP)
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default), json for scripts and CI")
     parser.add_argument("--min-severity", choices=("info", "warning", "error"),
@@ -165,7 +181,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(check.check_json(diagnostics))
     else:
-        check.write_check_text(diagnostics, args.trace, sys.stdout)
+        check.write_check_text(diagnostics, _label(args.trace), sys.stdout)
     return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
         else EXIT_OK
 
@@ -186,7 +202,7 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
                   "tftrace render trace.json -o enc.png --session 2 --scope encoder",
                   "tftrace render trace.json -o all.pdf --session all --rankdir TB"),
         _render)
-    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("trace", metavar="TRACE", nargs="+", help=TRACES_HELP)
     parser.add_argument("-o", "--output", metavar="OUT", required=True,
                         help="the picture to write: .png, .svg, .pdf or .dot (- for stdout)")
     parser.add_argument("--session", type=_session_or_all, metavar="N",
@@ -281,7 +297,7 @@ def _add_view(commands: argparse._SubParsersAction) -> None:
                   "tftrace view --follow trace.json   # while the traced program runs",
                   "tftrace view trace.json --session 1"),
         _view)
-    parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
+    parser.add_argument("trace", metavar="TRACE", nargs="+", help=TRACES_HELP)
     parser.add_argument("-f", "--follow", action="store_true",
                         help="re-read the trace as the traced program writes it")
     parser.add_argument("--session", type=int, metavar="N",
@@ -293,13 +309,121 @@ def _view(args: argparse.Namespace) -> int:
     from tftrace.views import tui
 
     tui.require_textual()
+    if args.follow and (len(args.trace) > 1 or os.path.isdir(args.trace[0])):
+        raise TftraceError("--follow reads one trace file, not a directory or several")
     return tui.run(_load(args.trace), follow=args.follow, session=args.session)
 
 
-def _load(path: str) -> Trace:
+# --- tftrace merge ----------------------------------------------------------------------
+
+def _add_merge(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "merge", "join the traces of a cluster's processes into one trace",
+        "Join the traces of one job's processes (ps and workers of a tf.train.Server "
+        "cluster, each traced with `tftrace run -o traces/{job}{task}.json ...`) into one "
+        "file that every command reads. Variables on the same server are one variable; "
+        "runs are ordered by time (run order inside a process); every event and finding "
+        "says which process it came from, and updates add up over processes. Traces that "
+        "share nothing, and tasks of the cluster spec with no trace, are named. The other "
+        "commands also merge on the fly: `tftrace check traces/`.",
+        _examples("tftrace merge -o job.json traces/ps0.json traces/worker0.json "
+                  "traces/worker1.json",
+                  "tftrace merge -o job.json traces/        # every trace in the directory",
+                  "tftrace check job.json && tftrace explain job.json global_step"),
+        _merge)
+    parser.add_argument("-o", "--output", metavar="OUT", required=True,
+                        help="the merged trace to write")
+    parser.add_argument("trace", metavar="TRACE", nargs="+", help=TRACES_HELP)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from tftrace import __version__ as version
+    from tftrace.model import Trace, merge
+    from tftrace.tracefile.merged import write_merged
+
+    raws = merge.read_traces(args.trace)
+    trace = Trace.merge(args.trace)  # the story, checked before anything is written
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            write_merged(out, raws, version)
+    except OSError as e:
+        raise TftraceError(f"{args.output}: cannot write ({e.strerror or e})") from None
+    labels = ", ".join(p.label for p in trace.processes)
+    joined = [s for s in trace.sessions if len({p.number for p, _ in s.members}) > 1]
+    print(f"tftrace: merged {len(raws)} trace{'s' if len(raws) != 1 else ''} ({labels}) "
+          f"into {args.output}: {len(trace.sessions)} session"
+          f"{'s' if len(trace.sessions) != 1 else ''}, {len(joined)} of them shared by "
+          "several processes", file=sys.stderr)
+    _notes(trace)
+    return EXIT_OK
+
+
+# --- tftrace diff -----------------------------------------------------------------------
+
+def _add_diff(commands: argparse._SubParsersAction) -> None:
+    parser = _command(
+        commands, "diff", "which variables' origins, updates or values differ",
+        "Compare two traces, or two sessions (A and B as TRACE:SESSION): for each "
+        "variable, its origin (initializer, restore with checkpoint and key, assign; and "
+        "the call site), its training updates since, and its latest value (digest). The "
+        "most significant change comes first: origin, only on one side, updates, value. "
+        "Without a session, each variable in the last session that has it. Exit code 1 "
+        "when something differs, 0 when nothing does.",
+        _examples("tftrace diff yesterday.json today.json",
+                  "tftrace diff trace.json:1 trace.json:2 --format json",
+                  "tftrace diff train.json finetune.json | head"),
+        _diff)
+    parser.add_argument("a", metavar="A", help="a trace (or TRACE:SESSION)")
+    parser.add_argument("b", metavar="B", help="the trace (or TRACE:SESSION) to compare it with")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from tftrace.model.compare import diff
+    from tftrace.views.diff import diff_json, diff_text
+
+    a, b = _side(args.a), _side(args.b)
+    changes = diff(a, b)
+    print(diff_json(a, b, changes) if args.format == "json" else diff_text(a, b, changes))
+    return EXIT_FINDINGS if changes else EXIT_OK
+
+
+def _side(text: str) -> "Any":
+    from tftrace.model.compare import Side
+
+    path, session = text, None
+    head, sep, tail = text.rpartition(":")
+    if sep and tail.isdigit() and not os.path.exists(text):
+        path, session = head, int(tail)
+    trace = _load(path)
+    if session is not None:
+        trace.session(session)  # a clear error for a session the trace lacks
+    return Side(label=text, trace=trace, session=session)
+
+
+# --- loading ----------------------------------------------------------------------------
+
+TRACE_HELP = "a trace file written by tftrace, a merged trace, or a directory of traces"
+TRACES_HELP = ("trace files written by tftrace, merged traces, or directories of traces; "
+               "several are merged into one story")
+
+
+def _label(paths: Sequence[str]) -> str:
+    return paths[0] if len(paths) == 1 else f"{len(paths)} traces"
+
+
+def _load(paths: str | Sequence[str]) -> Trace:
     from tftrace.model import Trace
 
-    trace = Trace.load(path)
+    if isinstance(paths, str):
+        paths = [paths]
+    trace = Trace.load(paths[0]) if len(paths) == 1 else Trace.merge(paths)
     if trace.truncated:
         print(f"tftrace: note: {TRUNCATED_NOTE}", file=sys.stderr)
     return trace
+
+
+def _notes(trace: Trace) -> None:
+    for note in trace.merge_notes:
+        print(f"tftrace: note: {printable(note.message)}", file=sys.stderr)

@@ -20,6 +20,50 @@ FEED = "<feed>"
 
 
 @dataclass(frozen=True)
+class Process:
+    """One process of a merged trace (a task of a cluster): where its own trace came from
+    and who it was. ``number`` orders the processes of the merge (1, 2, ...).
+
+    >>> Process(1, "traces/worker1.json", job="worker", task=1, pid=42).label
+    'worker:1'
+    """
+
+    number: int
+    trace: str
+    host: str | None = None
+    pid: int | None = None
+    job: str | None = None
+    task: int | None = None
+    is_chief: bool | None = None
+
+    @property
+    def label(self) -> str:
+        """``worker:1``, or ``pid 42`` (``trace 2`` when even that is unknown)."""
+        if self.job is not None:
+            return f"{printable(self.job)}:{self.task if self.task is not None else '?'}"
+        if self.pid is not None:
+            return f"pid {self.pid}"
+        return f"trace {self.number}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``process`` object of PRODUCT §5."""
+        return {"trace": self.trace, "host": self.host, "pid": self.pid, "job": self.job,
+                "task": self.task}
+
+
+@dataclass(frozen=True)
+class MergeNote:
+    """Something a merge could not do: traces it could not join (``"not-joined"``), or a
+    process of the cluster with no trace (``"missing"``)."""
+
+    kind: str
+    message: str
+    processes: tuple[Process, ...] = ()
+    job: str | None = None  # for "missing": the job and task nobody traced
+    task: int | None = None
+
+
+@dataclass(frozen=True)
 class SessionInfo:
     """One session of the traced process.
 
@@ -38,6 +82,11 @@ class SessionInfo:
     closed: bool = False
     reads: tuple[str, ...] = ()
     target: str = ""
+    #: The target is a server: its variables may hold values written by other processes.
+    remote: bool = False
+    #: In a merged trace: each process session this session joins, as (process, its
+    #: session number in that process's own trace).
+    members: tuple[tuple[Process, int], ...] = ()
 
 
 @dataclass(frozen=True, repr=False, slots=True)
@@ -67,6 +116,10 @@ class Event:
     sources: tuple[str, ...] = ()
     value: ValueSummary | None = None
     time: float | None = None
+    #: In a merged trace: the process that wrote, and the session and runs in its own
+    #: trace (``run`` above is the position in the merged order).
+    process: Process | None = None
+    local: tuple[int, int, int] | None = None  # (session, first run, last run)
 
     def __post_init__(self) -> None:
         if self.last_run is None:
@@ -104,10 +157,14 @@ class Origin:
     variable: str
     session: int
     event: Event | None = None
+    #: No write here, but the session is remote: another process owns the value.
+    external: bool = False
 
     @property
     def kind(self) -> str:
-        return "uninitialized" if self.event is None else self.event.kind
+        if self.event is None:
+            return "external" if self.external else "uninitialized"
+        return self.event.kind
 
     @property
     def run(self) -> int | None:
@@ -131,8 +188,11 @@ class Origin:
 
     def to_json(self) -> dict[str, Any]:
         """The ``origin`` object of ``explain --format json`` (PRODUCT §5)."""
-        return {"kind": self.kind, "checkpoint": self.checkpoint, "key": self.key,
-                "run": self.run, "location": self.location}
+        d = {"kind": self.kind, "checkpoint": self.checkpoint, "key": self.key,
+             "run": self.run, "location": self.location}
+        if self.event is not None and self.event.process is not None:
+            d["process"] = process_json(self.event)
+        return d
 
     def __repr__(self) -> str:
         if self.event is None:
@@ -152,6 +212,17 @@ class Save:
     keys: dict[str, str] = field(default_factory=dict)
     location: str | None = None
     time: float = 0.0
+
+
+def process_json(event: Event) -> dict[str, Any] | None:
+    """The ``process`` of an event in a merged trace (PRODUCT §5), plus the session and
+    run numbers in that process's own trace."""
+    if event.process is None:
+        return None
+    d = event.process.to_json()
+    if event.local is not None:
+        d.update(session=event.local[0], run=event.local[1])
+    return d
 
 
 def _where_text(location: str | None) -> str:

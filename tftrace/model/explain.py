@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tftrace.model.display import format_summary, printable
-from tftrace.model.events import Event, Origin
+from tftrace.model.events import Event, Origin, process_json
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import events, origin, updates_since_origin
 from tftrace.tracefile import RunRecord, VariableRecord
@@ -63,9 +63,12 @@ class Explanation:
 
 def event_json(event: Event) -> dict[str, Any]:
     """One entry of ``events`` in ``explain --format json``."""
-    return {"kind": event.kind, "run": event.run, "count": event.count,
-            "location": event.location, "checkpoint": event.checkpoint, "key": event.key,
-            "value": None if event.value is None else event.value.to_json()}
+    d = {"kind": event.kind, "run": event.run, "count": event.count,
+         "location": event.location, "checkpoint": event.checkpoint, "key": event.key,
+         "value": None if event.value is None else event.value.to_json()}
+    if event.process is not None:  # a merged trace (PRODUCT §5)
+        d["process"] = process_json(event)
+    return d
 
 
 def explain(index: TraceIndex, variable: str, session: int) -> Explanation:

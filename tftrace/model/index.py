@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from tftrace.errors import TraceFormatError
-from tftrace.model.events import Event, SessionInfo, Save
+from tftrace.model.events import Event, MergeNote, Process, SessionInfo, Save
 from tftrace.tracefile import (
     CheckpointRecord,
     Header,
@@ -56,6 +56,13 @@ class TraceIndex:
     checkpoints: dict[str, CheckpointRecord] = field(default_factory=dict)
     failed_runs: list[RunRecord] = field(default_factory=list)
     recorder_errors: list[RecorderError] = field(default_factory=list)
+    # A merged trace (tftrace.model.merge): its processes, and what the merge could not
+    # join or found missing, in words.
+    processes: list[Process] = field(default_factory=list)
+    merge_notes: list[MergeNote] = field(default_factory=list)
+    # (session, run) of a merged trace -> (process, its session, its first and last run)
+    run_processes: dict[tuple[int, int], tuple[Process, int, int, int]] = field(
+        default_factory=dict)
 
     def graph_of(self, session: int) -> int:
         return self.sessions[session].graph
@@ -148,7 +155,7 @@ def _session_info(record: SessionRecord, end: SessionEnd | None, last_run: int) 
                        location=record.location, time=record.time,
                        runs=end.runs if end is not None else last_run,
                        closed=end is not None, reads=end.reads if end is not None else (),
-                       target=record.target)
+                       target=record.target, remote=record.remote)
 
 
 def _index_run(index: TraceIndex, graph: int, run: RunRecord) -> None:

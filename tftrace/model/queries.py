@@ -97,7 +97,10 @@ def origin(index: TraceIndex, variable: str, session: int, run: int | None = Non
     when given, inclusive), or an ``uninitialized`` origin."""
     found = _origin_position(_events_until(index, variable, session, run))
     event = None if found is None else index.events[(session, variable)][found]
-    return Origin(variable=variable, session=session, event=event)
+    # A remote session starts with whatever the server holds: no write here is no claim
+    # that the variable is uninitialized.
+    external = event is None and index.sessions[session].remote
+    return Origin(variable=variable, session=session, event=event, external=external)
 
 
 def updates_since_origin(index: TraceIndex, variable: str, session: int,
@@ -177,6 +180,15 @@ def diff(index: TraceIndex, session: int, run_a: int, run_b: int) -> list[ValueC
         if _digest(before) != _digest(after):
             changes.append(ValueChange(variable=name, before=before, after=after))
     return changes
+
+
+def value(index: TraceIndex, variable: str, session: int,
+          run: int | None = None) -> ValueSummary | None:
+    """The latest value summary of ``variable`` in ``session`` (at or before ``run``)."""
+    timeline = index.values.get((session, variable), [])
+    if run is None:
+        return timeline[-1][1] if timeline else None
+    return _value_at(timeline, run)
 
 
 def _value_at(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:

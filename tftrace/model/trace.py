@@ -9,7 +9,7 @@ import networkx as nx
 
 from tftrace.model import queries
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
-from tftrace.model.events import Event, Origin, Save, SessionInfo
+from tftrace.model.events import Event, MergeNote, Origin, Process, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
 from tftrace.model.graph import build_graph
 from tftrace.model.index import TraceIndex, build_index, paused_gc
@@ -22,6 +22,7 @@ from tftrace.tracefile import (
     RecorderError,
     RunRecord,
     SaverRecord,
+    ValueSummary,
     VariableRecord,
     read_trace,
 )
@@ -49,10 +50,49 @@ class Trace:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "Trace":
-        """Read a trace file. Raises :class:`~tftrace.errors.TraceNotFound` or
+        """Read a trace file — or a merged trace, or a directory of traces (merged on
+        the fly, see :meth:`merge`). Raises :class:`~tftrace.errors.TraceNotFound` or
         :class:`~tftrace.errors.TraceFormatError` with a one-line message."""
+        from tftrace.model import merge
+
+        path = os.fspath(path)
+        if merge.needs_merge(path):
+            return cls.merge([path], name=path)
         with paused_gc():
             return cls(read_trace(path))
+
+    @classmethod
+    def merge(cls, paths: Iterable[str | os.PathLike[str]], name: str | None = None,
+              ) -> "Trace":
+        """The traces of a job's processes (files, merged files, directories) as one
+        trace: variables on the same server are one variable, every event says which
+        process wrote it (see :mod:`tftrace.model.merge`).
+
+        >>> trace = Trace.merge(["tests/data/cluster_wipe"])
+        >>> [p.label for p in trace.processes]
+        ['ps:0', 'worker:0', 'worker:1']
+        >>> trace.origin("global_step").event.process.label
+        'worker:1'
+        """
+        from tftrace.model import merge
+
+        paths = [os.fspath(p) for p in paths]
+        with paused_gc():
+            raws = merge.read_traces(paths)
+            index = merge.merge_traces(raws, name or ", ".join(paths))
+        trace = cls.__new__(cls)
+        trace._index, trace._graph, trace._diagnostics = index, None, None
+        return trace
+
+    @property
+    def processes(self) -> list[Process]:
+        """The processes of a merged trace, in merge order (empty for one process's)."""
+        return list(self._index.processes)
+
+    @property
+    def merge_notes(self) -> list[MergeNote]:
+        """What a merge could not join, and the cluster's processes with no trace."""
+        return list(self._index.merge_notes)
 
     # --- what the trace holds ------------------------------------------------------------
 
@@ -166,6 +206,12 @@ class Trace:
         name, session = self._locate(variable, session)
         return queries.updates_since_origin(self._index, name, session, run)
 
+    def value(self, variable: str, session: int | None = None,
+              run: int | None = None) -> ValueSummary | None:
+        """The latest recorded value summary (as of ``run``), or None if none was read."""
+        name, session = self._locate(variable, session)
+        return queries.value(self._index, name, session, run)
+
     def lineage(self, variable: str, session: int | None = None,
                 others: Iterable["Trace"] = ()) -> Lineage:
         """The value's way back to its first origin, across checkpoints saved in this
@@ -205,6 +251,10 @@ class Trace:
         """
         if self._diagnostics is None:
             self._diagnostics = check(self)
+            if self._index.processes:
+                from tftrace.model.merge import locate
+
+                self._diagnostics = locate(self._index, self._diagnostics)
         floor = SEVERITY_RANK[min_severity]
         return [d for d in self._diagnostics if d.rank >= floor]
 

@@ -21,6 +21,7 @@ from tftrace.tracefile.records import (
     Write,
     RunError,
     InitializerInfo,
+    ProcessRecord,
 )
 from tftrace.tracefile.reader import RawTrace, read_trace
 from tftrace.tracefile.writer import TraceWriter
@@ -29,5 +30,6 @@ __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "Header", "RecorderError",
     "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd", "SessionRecord", "StreakRecord",
     "StreakSample", "ValueSummary", "VariableRecord", "Write", "RunError", "InitializerInfo",
+    "ProcessRecord",
     "RawTrace", "read_trace", "TraceWriter",
 ]

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from tftrace.errors import TraceFormatError
 
 FORMAT_NAME = "tftrace-trace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 EVENT_KINDS = ("initializer", "restore", "assign", "update")
 _new = object.__new__
@@ -163,11 +163,16 @@ class SessionRecord:
     location: str | None = None
     time: float = 0.0
     target: str = ""
+    remote: bool = False  # the target is a server: values may come from other processes
+    devices: dict[str, str] = field(default_factory=dict)  # device -> incarnation (decimal)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "session", "session": self.session, "graph": self.graph,
-                "kind": self.kind, "location": self.location, "time": self.time,
-                "target": self.target}
+        d = {"type": "session", "session": self.session, "graph": self.graph,
+             "kind": self.kind, "location": self.location, "time": self.time,
+             "target": self.target}
+        if self.remote or self.devices:
+            d.update(remote=self.remote, devices=dict(self.devices))
+        return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "SessionRecord":
@@ -175,7 +180,9 @@ class SessionRecord:
         return cls(session=_req(d, "session", int, w), graph=_req(d, "graph", int, w),
                    kind=_opt(d, "kind", str, w, "Session"), location=_opt(d, "location", str, w),
                    time=float(_opt(d, "time", (int, float), w, 0.0)),
-                   target=_opt(d, "target", str, w, ""))
+                   target=_opt(d, "target", str, w, ""),
+                   remote=_opt(d, "remote", bool, w, False),
+                   devices=_str_map(d, "devices", w))
 
 
 @dataclass(frozen=True)
@@ -214,6 +221,7 @@ class VariableRecord:
     initializer: InitializerInfo | None = None
     collections: tuple[str, ...] = ()
     used_in: str | None = None
+    device: str | None = None  # as placed, e.g. "/job:ps/task:0"
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
@@ -221,7 +229,8 @@ class VariableRecord:
                 "shape": None if self.shape is None else list(self.shape), "index": self.index,
                 "location": self.location, "trainable": self.trainable,
                 "initializer": None if self.initializer is None else self.initializer.to_json(),
-                "collections": list(self.collections), "used_in": self.used_in}
+                "collections": list(self.collections), "used_in": self.used_in,
+                **({"device": self.device} if self.device is not None else {})}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "VariableRecord":
@@ -236,7 +245,8 @@ class VariableRecord:
                    trainable=_opt(d, "trainable", bool, w),
                    initializer=None if init is None else InitializerInfo.from_json(init),
                    collections=_str_list(d, "collections", w),
-                   used_in=_opt(d, "used_in", str, w))
+                   used_in=_opt(d, "used_in", str, w),
+                   device=_opt(d, "device", str, w))
 
 
 @dataclass(frozen=True)
@@ -575,7 +585,42 @@ class RecorderError:
                    time=float(_opt(d, "time", (int, float), w, 0.0)))
 
 
+@dataclass(frozen=True)
+class ProcessRecord:
+    """Who the traced process is in its cluster; a later record wins field by field."""
+
+    host: str | None = None
+    pid: int | None = None
+    job: str | None = None
+    task: int | None = None
+    is_chief: bool | None = None
+    cluster: dict[str, tuple[str, ...]] | None = None
+    sources: tuple[str, ...] = ()
+    time: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "process", "host": self.host, "pid": self.pid, "job": self.job,
+                "task": self.task, "is_chief": self.is_chief,
+                "cluster": None if self.cluster is None
+                else {job: list(addrs) for job, addrs in self.cluster.items()},
+                "sources": list(self.sources), "time": self.time}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ProcessRecord":
+        w = "a process record"
+        cluster = _opt(d, "cluster", dict, w)
+        if cluster is not None:
+            cluster = {job: _str_list(cluster, job, f"{w} cluster")
+                       for job in list(cluster)}
+        return cls(host=_opt(d, "host", str, w), pid=_opt(d, "pid", int, w),
+                   job=_opt(d, "job", str, w), task=_opt(d, "task", int, w),
+                   is_chief=_opt(d, "is_chief", bool, w), cluster=cluster,
+                   sources=_str_list(d, "sources", w),
+                   time=float(_opt(d, "time", (int, float), w, 0.0)))
+
+
 RECORD_TYPES: dict[str, Any] = {
+    "process": ProcessRecord,
     "session": SessionRecord,
     "variable": VariableRecord,
     "saver": SaverRecord,

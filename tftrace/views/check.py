@@ -57,16 +57,27 @@ def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str
     console.print(Text(f"{name}: {summary_line(diagnostics)}", style="bold"))
 
 
+def process_label(process: dict) -> str:
+    """``worker:1`` (or ``pid 42``) from a PRODUCT §5 ``process`` object, printable."""
+    if process.get("job") is not None:
+        task = process.get("task")
+        return printable(f"{process['job']}:{'?' if task is None else task}")
+    return f"pid {process.get('pid')}" if process.get("pid") is not None else "?"
+
+
 def _finding(d: Diagnostic, text_cls: type) -> object:
-    where = [f"session {d.session}"]
+    where = [f"session {d.session}"] if d.session else []  # 0: the merge as a whole
     if d.run is not None:
         where.append(f"run {d.run}")
+    if d.process is not None:  # a merged trace: the process where it happened
+        where.append(process_label(d.process))
     if d.location:
         where.append(printable(d.location))
     head = text_cls()
     head.append(f"{d.severity:<8}", style=STYLES[d.severity])
     head.append(f"{d.rule}", style="bold")
-    head.append(f"  ({', '.join(where)})", style="dim")
+    if where:
+        head.append(f"  ({', '.join(where)})", style="dim")
     head.append("\n  " + printable(d.message))
     if d.variables:
         shown = ", ".join(printable(v) for v in d.variables[:12])

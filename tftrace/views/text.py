@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tftrace.model import Event, Explanation
+from tftrace.model import Event, Explanation, Lineage
 from tftrace.model.display import format_shape, format_summary, printable
 from tftrace.model.events import FEED
 from tftrace.tracefile import RunRecord
@@ -18,12 +18,23 @@ from tftrace.tracefile import RunRecord
 TIMELINE_COLUMNS = ("kind", "run", "count", "location", "source", "value")
 
 
-def explain_json(explanation: Explanation) -> str:
-    """``tftrace explain --format json``: the PRODUCT §5 shape, indented.
+def explain_json(explanation: Explanation, lineage: Lineage | None = None) -> str:
+    """``tftrace explain --format json``: the PRODUCT §5 shape, indented; with
+    ``--with``, plus ``lineage``: each step back, depth first.
 
     ``ensure_ascii`` (the default) keeps control characters escaped in the output too.
     """
-    return json.dumps(explanation.to_json(), indent=2)
+    d = explanation.to_json()
+    if lineage is not None:
+        d["lineage"] = [
+            {"depth": depth, "variable": step.variable, "session": step.session,
+             "trace": step.trace, "origin": step.origin.to_json(), "updates": step.updates,
+             "via": None if step.via is None else {"path": step.via.path,
+                                                   "session": step.via.session,
+                                                   "run": step.via.run},
+             "note": step.note}
+            for depth, step in lineage.root.walk()]
+    return json.dumps(d, indent=2)
 
 
 def explain_text(explanation: Explanation) -> str:
@@ -60,6 +71,11 @@ def verdict(explanation: Explanation) -> str:
 def _story(explanation: Explanation) -> str:
     events = list(explanation.events)
     origin = explanation.origin.event
+    if origin is None and explanation.origin.external:
+        return (f"no initializer, restore or assign in session {explanation.session}, a "
+                "remote session: its value came from the server, written by another process"
+                + _updates_phrase(explanation.updates_since_origin)
+                + _failed_phrase(explanation))
     if origin is None:
         return _never_initialized(explanation.session, events) + _failed_phrase(explanation)
     # By identity: summaries holding NaN never compare equal, not even to themselves.
@@ -114,7 +130,10 @@ def _assigned_what(sources: tuple[str, ...]) -> str:
 
 
 def _at(event: Event) -> str:
-    return f"at {printable(event.location)}" if event.location else f"in run {event.run}"
+    where = f"at {printable(event.location)}" if event.location else f"in run {event.run}"
+    if event.process is not None:  # a merged trace: which process did it
+        where += f" by {event.process.label}"
+    return where
 
 
 def _last_restore(events: list[Event]) -> Event | None:
@@ -186,11 +205,26 @@ def _run_at(run: RunRecord) -> str:
 # --- the timeline -----------------------------------------------------------------------
 
 def timeline_table(events: list[Event] | tuple[Event, ...]) -> list[str]:
-    """The events as aligned text rows under a header row."""
+    """The events as aligned text rows under a header row (in a merged trace, with the
+    process that wrote and its own run numbers)."""
     rows = [TIMELINE_COLUMNS] + [_timeline_row(e) for e in events]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TIMELINE_COLUMNS) - 1)]
+    if any(e.process is not None for e in events):
+        rows[0] = rows[0][:1] + ("process",) + rows[0][1:]
+        rows[1:] = [row[:1] + (_process_cell(e),) + row[1:] for row, e in zip(rows[1:], events)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]
             for row in rows]
+
+
+def _process_cell(event: Event) -> str:
+    """``worker:1 s1 r2-4``: the process and the session/runs in its own trace."""
+    if event.process is None:
+        return "-"
+    if event.local is None:
+        return event.process.label
+    session, first, last = event.local
+    runs = str(first) if first == last else f"{first}-{last}"
+    return f"{event.process.label} s{session} r{runs}"
 
 
 def _timeline_row(event: Event) -> tuple[str, ...]:

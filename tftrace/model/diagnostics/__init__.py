@@ -26,6 +26,7 @@ def _load_rules() -> None:
     # Importing the families registers their rules.
     from tftrace.model.diagnostics import (  # noqa: F401
         checkpoints,
+        cluster,
         initialization,
         naming,
         restore_order,

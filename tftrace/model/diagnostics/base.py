@@ -40,12 +40,19 @@ class Diagnostic:
     run: int | None = None
     location: str | None = None
     sites: tuple[Site, ...] = field(default=())
+    #: In a merged trace: the process where it happened and every process it involves
+    #: (PRODUCT §5 ``process`` objects), set by :func:`tftrace.model.merge.locate`.
+    process: dict[str, Any] | None = None
+    processes: tuple[dict[str, Any], ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity,
-                "variables": list(self.variables), "message": self.message,
-                "hint": self.hint, "session": self.session, "run": self.run,
-                "location": self.location, "sites": [s.to_json() for s in self.sites]}
+        d = {"rule": self.rule, "severity": self.severity,
+             "variables": list(self.variables), "message": self.message,
+             "hint": self.hint, "session": self.session, "run": self.run,
+             "location": self.location, "sites": [s.to_json() for s in self.sites]}
+        if self.processes is not None:
+            d.update(process=self.process, processes=list(self.processes))
+        return d
 
     @property
     def rank(self) -> int:

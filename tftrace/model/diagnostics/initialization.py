@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, uninitialized_hint
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
+from tftrace.model.diagnostics.cluster import crosses_processes
 from tftrace.model.diagnostics.common import is_local, session_timelines
 
 
@@ -104,19 +105,21 @@ def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
         record = index.variables_of(session).get(name)
         if record is not None and is_local(record):
             continue  # resetting local variables (streaming metrics) is what they are for
-        origin, updates = None, 0
+        origin, updates, since = None, 0, []
         for event in events:
             if event.kind == "update":
                 updates += event.count
+                since.append(event)
                 continue
             # An initializer after a restore (trained or not) is restore-overwritten's
             # finding; reporting it here too would say the same thing twice.
             if event.kind == "initializer" and origin is not None and \
-                    origin.kind != "restore" and (updates or origin.kind == "assign"):
+                    origin.kind != "restore" and (updates or origin.kind == "assign") and \
+                    not crosses_processes([origin, *since], event):  # else: cluster.py's
                 what = (plural(updates, "update") if updates else
                         f"assigned at {origin.location}")
                 resets[(session, event.run)].append((name, what, event))
-            origin, updates = event, 0
+            origin, updates, since = event, 0, []
     for (session, run), items in sorted(resets.items()):
         location = items[0][2].location
         variables = tuple(sorted(n for n, _, _ in items))
@@ -138,8 +141,10 @@ def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
 def never_initialized(trace: Any) -> Iterator[Diagnostic]:
     index = trace.index
     for number, session in sorted(index.sessions.items()):
-        if not session.closed:
-            continue  # without the session's end we do not know what it read
+        if not session.closed or session.remote:
+            # Without the session's end we do not know what it read; a remote session's
+            # variables may hold values another process gave them.
+            continue
         touched = set(session.reads)
         touched.update(n for (s, n) in index.events if s == number)
         touched.update(n for (s, n) in index.failed_writes if s == number)

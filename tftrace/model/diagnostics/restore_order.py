@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural, variables_initializer_code
+from tftrace.model.diagnostics.cluster import crosses_processes
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state, session_timelines
 from tftrace.model.events import Event
 
@@ -26,7 +27,8 @@ def restore_overwritten(trace: Any) -> Iterator[Diagnostic]:
             if event.kind == "restore":
                 restore = event
             elif event.kind == "initializer" and restore is not None:
-                clobbered[(session, event.run)].append((name, restore, event))
+                if not crosses_processes([restore], event):  # else: cluster.py's finding
+                    clobbered[(session, event.run)].append((name, restore, event))
                 restore = None
             elif event.kind == "assign":
                 restore = None

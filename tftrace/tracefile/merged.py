@@ -1,0 +1,133 @@
+"""The merged trace file (format ``tftrace-merged``): the traces of several processes in one
+file, each record tagged with its process. See docs/trace-format.md, "Merged traces".
+
+The file keeps every process's records as they were recorded (session and run numbers of
+that process); joining them into one story is the model's job
+(:mod:`tftrace.model.merge`), so a better merge in a later tftrace reads old merged files
+better too. Stdlib only; reading never executes anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import IO, Iterable
+
+from tftrace.errors import TraceFormatError, TraceNotFound
+from tftrace.tracefile.reader import RawTrace
+from tftrace.tracefile.records import FORMAT_VERSION, RECORD_TYPES, Header
+
+MERGED_FORMAT = "tftrace-merged"
+MERGED_VERSION = 1
+
+
+def is_merged_file(path: str) -> bool:
+    """True when ``path`` is a file whose first line is a merged-trace header."""
+    try:
+        with open(path, "rb") as f:
+            first = f.readline(1 << 16)
+        header = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(header, dict) and header.get("format") == MERGED_FORMAT
+
+
+def write_merged(out: IO[str], traces: Iterable[RawTrace], tftrace_version: str) -> int:
+    """Write ``traces`` as one merged file; returns how many traces it holds."""
+    traces = list(traces)
+    out.write(json.dumps({"format": MERGED_FORMAT, "version": MERGED_VERSION,
+                          "tftrace": tftrace_version, "created": time.time(),
+                          "traces": len(traces)}) + "\n")
+    for number, raw in enumerate(traces, start=1):
+        out.write(json.dumps({"type": "trace", "process": number, "path": raw.path,
+                              "header": raw.header.to_json(),
+                              "truncated": raw.truncated}) + "\n")
+        for record in raw.records:
+            d = record.to_json()
+            out.write(json.dumps({"type": d.pop("type"), "process": number, **d}) + "\n")
+    return len(traces)
+
+
+def read_merged(path: str) -> list[RawTrace]:
+    """The traces a merged file holds, in order. One-line errors as for a trace."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise TraceNotFound(f"{path}: cannot read ({e.strerror or e})") from None
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        raise TraceFormatError(f"{path}: not a merged trace (not UTF-8 text)") from None
+    tail = lines.pop()
+    header = _json(path, 1, lines[0] if lines else tail)
+    version = header.get("version")
+    if header.get("format") != MERGED_FORMAT or type(version) is not int or version < 1:
+        raise TraceFormatError(f"{path}: not a merged tftrace trace")
+    if version > MERGED_VERSION:
+        raise TraceFormatError(f"{path}: merged trace version {version} is newer than this "
+                               f"tftrace reads (up to {MERGED_VERSION}); upgrade tftrace")
+    traces: dict[int, RawTrace] = {}
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        obj = _json(path, lineno, line)
+        number = obj.get("process")
+        if type(number) is not int:
+            raise TraceFormatError(f"{path}:{lineno}: record has no process number")
+        if obj.get("type") == "trace":
+            traces[number] = _embedded(path, lineno, obj)
+            continue
+        if number not in traces:
+            raise TraceFormatError(f"{path}:{lineno}: record of process {number}, which "
+                                   "the file never introduced")
+        cls = RECORD_TYPES.get(obj.get("type")) if isinstance(obj.get("type"), str) else None
+        if cls is None:
+            traces[number].skipped += 1
+            continue
+        try:
+            traces[number].records.append(cls.from_json(obj))
+        except TraceFormatError as e:
+            raise TraceFormatError(f"{path}:{lineno}: {e}") from None
+    if tail.strip():  # cut short while being written: keep what is complete
+        for raw in traces.values():
+            raw.truncated = True
+    return [traces[n] for n in sorted(traces)]
+
+
+def _embedded(path: str, lineno: int, obj: dict) -> RawTrace:
+    header = obj.get("header")
+    if not isinstance(header, dict) or not isinstance(obj.get("path"), str):
+        raise TraceFormatError(f"{path}:{lineno}: a trace entry needs a path and a header")
+    version = header.get("version")
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
+        raise TraceFormatError(f"{path}:{lineno}: embedded trace has format version "
+                               f"{version!r}; this tftrace reads up to {FORMAT_VERSION}")
+    try:
+        parsed = Header.from_json(header)
+    except TraceFormatError as e:
+        raise TraceFormatError(f"{path}:{lineno}: {e}") from None
+    return RawTrace(path=obj["path"], header=parsed, truncated=obj.get("truncated") is True)
+
+
+def _json(path: str, lineno: int, line: str) -> dict:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        raise TraceFormatError(f"{path}:{lineno}: corrupt record (not valid JSON)") from None
+    if not isinstance(obj, dict):
+        raise TraceFormatError(f"{path}:{lineno}: corrupt record (not a JSON object)")
+    return obj
+
+
+def trace_files(directory: str) -> list[str]:
+    """The trace files of a directory (``*.json``, ``*.jsonl``), sorted by name."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as e:
+        raise TraceNotFound(f"{directory}: cannot list ({e.strerror or e})") from None
+    found = [os.path.join(directory, n) for n in names
+             if n.endswith((".json", ".jsonl")) and os.path.isfile(os.path.join(directory, n))]
+    if not found:
+        raise TraceNotFound(f"{directory}: no trace files (*.json, *.jsonl) in this directory")
+    return found
