@@ -42,18 +42,14 @@ def crosses_processes(destroyed: Iterable[Event], by: Event) -> bool:
         for e in destroyed)
 
 
-def _who(event: Event) -> str:
-    """``worker:1 (its run 3)``; the local run tells the user where to look in its trace."""
-    if event.process is None:
-        return f"run {event.run}"
-    run = event.local[1] if event.local else event.run
-    return f"{event.process.label} (its run {run})"
+def _local_run(event: Event) -> int:
+    """The run number in the process's own trace: where the user looks next."""
+    return event.local[1] if event.local else event.run
 
 
 def _ordinal(event: Event) -> str:
     """``its run 1, run 3 of the merged session``."""
-    run = event.local[1] if event.local else event.run
-    return f"its run {run}, run {event.run} of the merged session"
+    return f"its run {_local_run(event)}, run {event.run} of the merged session"
 
 
 def _labels(events: Iterable[Event]) -> str:
@@ -103,16 +99,18 @@ def _finding(trace: Any, slug: str, severity: str, session: int, run: int,
     others = [e for e in victims if e.process != init.process and e.kind != "initializer"]
     lost = {name: sum(e.count for e in destroyed if e.kind == "update")
             for name, destroyed, _ in items}
-    detail = ", ".join(f"{n} ({plural(lost[n], 'update')})" if lost[n] else n
+    then = "then " if slug == "restore-overwritten" else ""
+    detail = ", ".join(f"{n} ({then}{plural(lost[n], 'update')})" if lost[n] else n
                        for n in variables[:8])
     if len(variables) > 8:
         detail += f" and {len(variables) - 8} more"
     if slug == "restore-overwritten":
-        restores = sorted({e for e in others if e.kind == "restore"}, key=lambda e: e.run)
+        restores = sorted({id(e): e for e in others if e.kind == "restore"}.values(),
+                          key=lambda e: e.run)
         checkpoints = sorted({e.checkpoint for e in restores if e.checkpoint})
         what = (f"overwrote {plural(len(variables), 'variable')} that "
                 f"{_labels(restores)} had restored from {names(checkpoints) or 'a checkpoint'}"
-                f" at {restores[0].location} ({_who(restores[0])})")
+                f" at {restores[0].location} (its run {_local_run(restores[0])})")
     else:
         how = "trained" if all(e.kind == "update" for e in others) else "trained or assigned"
         what = (f"reset {plural(len(variables), 'variable')} that {_labels(others)} had "
