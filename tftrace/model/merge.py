@@ -125,9 +125,11 @@ def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
         records.extend(_merged_session(number, group, provenance))
     records.extend(checkpoints.values())
     created = min((raw.header.created for raw in raws), default=0.0)
-    header = Header(version=FORMAT_VERSION, tftrace=raws[0].header.tftrace, created=created,
-                    script=raws[0].header.script, python=raws[0].header.python,
-                    tensorflow=raws[0].header.tensorflow)
+    # The program is the one whose sessions come first (a ps runs none).
+    first = raws[groups[0][0].process.number - 1] if groups else raws[0]
+    header = Header(version=FORMAT_VERSION, tftrace=first.header.tftrace, created=created,
+                    script=first.header.script, python=first.header.python,
+                    tensorflow=first.header.tensorflow)
     merged = RawTrace(path=path, header=header, records=records,
                       truncated=any(raw.truncated for raw in raws),
                       skipped=sum(raw.skipped for raw in raws))

@@ -84,7 +84,8 @@ def _story(explanation: Explanation) -> str:
     if clobbered is not None:
         story = f"{_restored(clobbered)}, then overwritten by {_overwrite(origin)}"
     elif origin.kind == "initializer" and _discarded(earlier):
-        story = f"reset by its initializer {_at(origin)}, discarding {_discarded(earlier)}"
+        story = (f"reset by its initializer {_at(origin)}, discarding {_discarded(earlier)}"
+                 + _by_whom(earlier))
     else:
         story = _origin_phrase(origin)
     story += _updates_phrase(explanation.updates_since_origin)
@@ -166,6 +167,18 @@ def _discarded(events: list[Event]) -> str:
     if updates:
         parts.append(f"{updates} update{'s' if updates != 1 else ''}")
     return " and ".join(parts)
+
+
+def _by_whom(events: list[Event]) -> str:
+    """`` by worker:0``: in a merged trace, the processes whose writes since the previous
+    origin were discarded."""
+    since = []
+    for event in reversed(events):
+        if event.is_origin and event.kind != "assign":
+            break
+        since.append(event)
+    labels = sorted({e.process.label for e in since if e.process is not None})
+    return f" by {', '.join(labels)}" if labels else ""
 
 
 def _updates_phrase(updates: int) -> str:

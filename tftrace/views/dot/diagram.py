@@ -115,6 +115,8 @@ class RunBox:
     location: str | None
     fed: bool = False          # an assign of a fed value
     error: str | None = None   # the exception type of a failed run
+    process: str | None = None  # a merged trace: the process that ran it (its label)
+    local: str | None = None    # ... and its run numbers there ("r2-9")
 
     @property
     def runs(self) -> str:
@@ -645,9 +647,16 @@ class _Builder:
                 event: Event) -> str:
         key = (event.run, event.kind, event.last_run, event.count)
         if key not in runs:
+            process = local = None
+            if event.process is not None:
+                process = event.process.label
+                if event.local is not None:
+                    first, last = event.local[1:]
+                    local = f"r{first}" if first == last else f"r{first}-{last}"
             runs[key] = RunBox(id=self.new_id("r"), session=session, kind=event.kind,
                                run=event.run, last_run=event.last_run, count=event.count,
-                               location=event.location, fed=FEED in event.sources)
+                               location=event.location, fed=FEED in event.sources,
+                               process=process, local=local)
         return runs[key].id
 
     # --- checkpoints ------------------------------------------------------------------------
@@ -853,7 +862,8 @@ def _drawn_events(events: tuple[Event, ...]) -> list[tuple[int, Event]]:
     saves or read-only runs) become one edge, ``update ×10 · runs 9-28``."""
     out: list[tuple[int, Event]] = []
     for i, event in enumerate(events):
-        if out and event.kind == "update" and out[-1][1].kind == "update":
+        if out and event.kind == "update" and out[-1][1].kind == "update" \
+                and event.process == out[-1][1].process:  # merged: one edge per process
             _, last = out[-1]
             out[-1] = (i, replace(last, last_run=event.last_run, count=last.count + event.count))
         else:

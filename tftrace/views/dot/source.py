@@ -85,8 +85,7 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
         yield (f"    graph [label=<<b>{html_text(part.heading)}</b>>, style=\"rounded\", "
                f"color=\"{DARK_GREY}\", fontsize=12, margin=12];")
         indent = "    "
-    for run in part.runs:
-        yield f"{indent}{_run(run)}"
+    yield from _runs(part, indent)
     order = _source_order(d, part)
     if len(order) > 1:
         # The sources in run order, first on top (LR) or left (TB): time reads down the
@@ -109,6 +108,23 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
         yield f"{indent}}}"
     if d.boxed_sessions:
         yield "  }"
+
+
+def _runs(part: SessionPart, indent: str) -> Iterator[str]:
+    """The run boxes; in a merged trace, one cluster per process around its runs."""
+    processes = sorted({run.process for run in part.runs if run.process is not None})
+    for run in part.runs:
+        if run.process is None:
+            yield f"{indent}{_run(run)}"
+    for n, process in enumerate(processes, 1):
+        yield f"{indent}subgraph cluster_p{part.number}_{n} {{"
+        yield (f"{indent}  graph [label=<<b>{html_text(process)}</b>>, style=\"rounded,filled\", "
+               f"fillcolor=\"#fafafa\", color=\"{GREY}\", fontcolor=\"{DARK_GREY}\", "
+               "fontsize=11];")
+        for run in part.runs:
+            if run.process == process:
+                yield f"{indent}  {_run(run)}"
+        yield f"{indent}}}"
 
 
 def _source_order(d: Diagram, part: SessionPart) -> list[str]:
@@ -172,6 +188,8 @@ def _run(run: RunBox) -> str:
     else:
         head = f"<b>{html_text(run.kind)}</b>" + (" (fed value)" if run.fed else "")
         runs = f"run {run.run}"
+    if run.local is not None:  # a merged trace: the run numbers in the process's trace
+        runs += f" ({run.process} {run.local})"
     rows = [head, _small(html_text(runs + where))]
     color = KIND_COLORS.get(run.kind, DARK_GREY)
     return (f"{run.id} [label=<{_table(rows)}>, fillcolor=\"{FILLS.get(run.kind, '#ffffff')}\","

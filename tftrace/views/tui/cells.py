@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 from rich.text import Text
 
@@ -24,7 +25,7 @@ from tftrace.model.display import (
 from tftrace.model.events import FEED, Event
 from tftrace.tracefile import RunRecord, StreakRecord, ValueSummary, VariableRecord
 from tftrace.views.check import STYLES as SEVERITY_STYLES
-from tftrace.views.tui.status import BADGES, MARKERS, ORIGIN_WORDS, VariableStatus
+from tftrace.views.tui.status import MARKERS, ORIGIN_WORDS, VariableStatus, badge_of
 
 KIND_STYLES = {"initializer": "dodger_blue1", "restore": "green", "assign": "magenta",
                "update": "", "saved": "cyan", "failed": "bold red"}
@@ -45,7 +46,7 @@ def plain(text: object, style: str = "") -> Text:
 
 def variable_label(leaf: str, status: VariableStatus) -> Text:
     """``INIT kernel ✗ +100``: origin badge, name, problem marker, updates since origin."""
-    badge, colour = BADGES[status.origin]
+    badge, colour = badge_of(status.origin)
     label = Text(end="")
     label.append(badge, style=f"bold {colour}")
     label.append(" ")
@@ -77,7 +78,7 @@ def declaration_text(name: str, session: int, record: VariableRecord,
     text = Text(end="")
     text.append(printable(name), style="bold")
     if status is not None:
-        badge, colour = BADGES[status.origin]
+        badge, colour = badge_of(status.origin)
         text.append("  ")
         text.append(f" {ORIGIN_WORDS[status.origin]} ", style=f"bold reverse {colour}")
     declared = f"{printable(record.dtype) or 'unknown dtype'} {format_shape(record.shape)}"
@@ -105,6 +106,7 @@ class TimelineRow:
     value: ValueSummary | None
     current: bool = True  # in the session the detail is about
     note: str = ""
+    process: str = ""  # a merged trace: the process that wrote, and its own runs
 
     def cells(self, declared_shape: tuple[int | None, ...] | None) -> tuple[Text, ...]:
         dim = "" if self.current else "dim"
@@ -116,12 +118,31 @@ class TimelineRow:
         runs = Text(self.runs, style=dim, end="")
         if self.count != 1:
             runs.append(f" ×{self.count}", style="dim")
-        return (kind, Text(str(self.session), style=dim, end=""), runs, value, nan, inf,
-                plain(short_location(self.location), dim), plain(self.source, dim), digest)
+        cells = (kind, Text(str(self.session), style=dim, end=""), runs, value, nan, inf,
+                 plain(short_location(self.location), dim), plain(self.source, dim), digest)
+        if self.process:
+            cells = cells[:2] + (plain(self.process, dim),) + cells[2:]
+        return cells
 
 
 TIMELINE_COLUMNS = ("kind", "s", "run", "value", "NaN", "Inf", "call site", "from",
                     "digest")
+
+
+def timeline_columns(rows: Iterable[TimelineRow]) -> tuple[str, ...]:
+    """The timeline's header: with a process column only for a merged trace."""
+    if any(row.process for row in rows):
+        return TIMELINE_COLUMNS[:2] + ("process",) + TIMELINE_COLUMNS[2:]
+    return TIMELINE_COLUMNS
+
+
+def _process_of(index: Any, session: int, run: int, event: Event | None = None) -> str:
+    """``worker:1 r2-4`` for a merged trace's run, ``""`` otherwise."""
+    if event is not None and event.process is not None and event.local is not None:
+        _, first, last = event.local
+        return f"{event.process.label} r{first if first == last else f'{first}-{last}'}"
+    found = index.run_processes.get((session, run))
+    return "" if found is None else f"{found[0].label} r{found[2]}"
 
 
 def short_location(location: str | None) -> str:
@@ -170,13 +191,14 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
             rows.append(((number, e.run, 1), TimelineRow(
                 kind=e.kind, session=number, run=e.run, runs=e.runs, count=e.count,
                 location=e.location, source=event_source(e), value=e.value,
-                current=current)))
+                current=current, process=_process_of(index, number, e.run, e))))
         for run in index.failed_writes.get((number, name), ()):
             # What the run meant to write (the r screen has the whole error message).
             meant = next(w for w in run.writes if w.variable == name)
             rows.append(((number, run.run, 0), TimelineRow(
                 kind=f"failed {meant.kind}", session=number, run=run.run, runs=str(run.run),
                 count=1, location=run.location, current=current, note=run.error.type,
+                process=_process_of(index, number, run.run),
                 source=event_source(Event(name, meant.kind, number, run.run,
                                           checkpoint=meant.checkpoint, key=meant.key,
                                           sources=meant.sources)), value=None)))
@@ -189,7 +211,8 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
             kind="saved", session=save.session, run=save.run, runs=str(save.run), count=1,
             location=save.location, source=f"→ {save.path} key {', '.join(keys)}",
             value=value_at(trace, save.session, name, save.run),
-            current=save.session == session)))
+            current=save.session == session,
+            process=_process_of(index, save.session, save.run))))
     rows.sort(key=lambda item: item[0])
     return [row for _, row in rows]
 

@@ -24,7 +24,18 @@ BADGES = {
 }
 #: origin → the word the help and the detail pane use.
 ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
-                "uninitialized": "uninitialized"}
+                "uninitialized": "uninitialized",
+                "external": "from another process"}
+#: Origins only remote sessions have: no write here, the value is on a server (another
+#: process wrote it). Kept out of BADGES, which the help screen lists.
+REMOTE_BADGES = {"external": ("EXTN", "cyan")}
+
+
+def badge_of(origin: str) -> tuple[str, str]:
+    """(badge, colour) of an origin kind."""
+    return BADGES.get(origin) or REMOTE_BADGES[origin]
+
+
 #: severity → (marker, colour).
 MARKERS = {"error": ("✗", "bold red"), "warning": ("!", "bold yellow"),
            "info": ("i", "cyan")}

@@ -20,7 +20,6 @@ from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import printable
 from tftrace.views.text import verdict
 from tftrace.views.tui.cells import (
-    TIMELINE_COLUMNS,
     TIMELINE_HEAD,
     TIMELINE_LIMIT,
     TimelineRow,
@@ -29,6 +28,7 @@ from tftrace.views.tui.cells import (
     declaration_text,
     finding_head,
     timeline,
+    timeline_columns,
 )
 from tftrace.views.tui.scopes import Scope
 from tftrace.views.tui.status import MARKERS, Findings, VariableStatus
@@ -185,8 +185,9 @@ class VariableDetail(VerticalScroll):
         cells = [row.cells(shape) for row in detail.rows]
         gap = (Text(f"… {detail.hidden_rows} more", style="dim"),)
         table.clear(columns=True)
-        for label, width in zip(TIMELINE_COLUMNS, column_widths(
-                TIMELINE_COLUMNS, cells + ([gap] if detail.hidden_rows else []))):
+        columns = timeline_columns(detail.rows)
+        for label, width in zip(columns, column_widths(
+                columns, cells + ([gap] if detail.hidden_rows else []))):
             table.add_column(label, width=width)
         for i, row in enumerate(cells):
             if detail.hidden_rows and i == TIMELINE_HEAD:
