@@ -27,7 +27,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
-from tftrace.recorder import notes, patch
+from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
@@ -65,12 +65,19 @@ def default_trace_path() -> str:
 # --- process-wide state: one writer per trace path, one index per graph -------------------
 
 class TraceState:
-    """A trace file shared by every session of this process that names its path."""
+    """A trace file shared by every session of this process that names its path.
+
+    ``requested`` is the path as given, maybe a pattern (``traces/{job}{task}.json``);
+    ``path`` is the file written (see ``cluster.expand`` for the rule).
+    """
 
     def __init__(self, path: str):
-        self.path = path
+        self.requested = path
+        self.path, self.provisional = cluster.expand(path)
+        self.provisional = not self.provisional
         self.lock = threading.RLock()
-        self.writer = TraceWriter(path, _header())
+        self.writer = TraceWriter(self.path, _header())
+        self.write(cluster.process_record())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
         self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
@@ -115,6 +122,24 @@ class TraceState:
                     self.write(saver, flush=False)
             self.writer.flush()
 
+    def process_changed(self, record: Any) -> None:
+        """The process learned its cluster role: say so in the trace (even when no session
+        is open), and move a pattern's file to its real name if it was a guess."""
+        with self.lock:
+            if self.provisional:
+                path, complete = cluster.expand(self.requested, record)
+                if path != self.path:
+                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                    os.replace(self.path, path)  # the open file moves with its name
+                    self.path = self.writer.path = path
+                self.provisional = not complete
+            reopened = self.writer.closed
+            if reopened:
+                self.writer.reopen()
+            self.write(record)
+            if reopened:
+                self.writer.close()
+
     def record_checkpoint(self, path: str | None) -> None:
         if not path:
             return
@@ -153,6 +178,16 @@ def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
         if state is None:
             state = _states[path] = TraceState(path)
         return state
+
+
+def _process_changed(record: Any) -> None:
+    with _states_lock:
+        states = list(_states.values())
+    for state in states:
+        state.process_changed(record)
+
+
+cluster.subscribe(_process_changed)
 
 
 def graph_index(graph: Any) -> GraphIndex:
@@ -199,9 +234,12 @@ class SessionRecorder:
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
+        target = _target(session)
+        remote = cluster.is_remote(target)
         state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
                                   kind=type(session).__name__, location=location,
-                                  time=time.time(), target=_target(session)))
+                                  time=time.time(), target=target, remote=remote,
+                                  devices=_devices(session) if remote else {}))
         with self.graph.as_default():
             state.sync_graph(self.index)
         _recorders.add(self)
@@ -439,6 +477,13 @@ class SessionRecorder:
 def _target(session: Any) -> str:
     target = getattr(session, "_target", "")
     return target.decode("utf-8", "replace") if isinstance(target, bytes) else str(target or "")
+
+
+def _devices(session: Any) -> dict[str, str]:
+    try:
+        return cluster.session_devices(session)
+    except Exception:  # the cluster is not reachable (yet): the trace just lacks them
+        return {}
 
 
 def _message(error: BaseException) -> str:

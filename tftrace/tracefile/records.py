@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from tftrace.errors import TraceFormatError
 
 FORMAT_NAME = "tftrace-trace"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 2  # 2: process records, session remote/devices, variable device
 
 EVENT_KINDS = ("initializer", "restore", "assign", "update")
 _new = object.__new__
@@ -156,6 +156,55 @@ class Header:
 
 
 @dataclass(frozen=True)
+class ProcessRecord:
+    """Who wrote the trace: the process and, in a cluster, its task (version 2).
+
+    Written when the trace is opened and again whenever the recorder learns more (a
+    ``tf.train.Server`` was built, ``MonitoredTrainingSession`` said whether this is the
+    chief). Readers merge them in order: a later record's non-null fields win.
+    """
+
+    host: str | None = None
+    pid: int | None = None
+    job: str | None = None
+    task: int | None = None
+    is_chief: bool | None = None
+    cluster: dict[str, tuple[str, ...]] | None = None  # job -> task addresses, by index
+    sources: tuple[str, ...] = ()  # where job/task/is_chief/cluster came from
+    time: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "process", "host": self.host, "pid": self.pid, "job": self.job,
+                "task": self.task, "is_chief": self.is_chief,
+                "cluster": None if self.cluster is None
+                else {job: list(hosts) for job, hosts in self.cluster.items()},
+                "sources": list(self.sources), "time": self.time}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ProcessRecord":
+        w = "a process record"
+        cluster = None
+        if d.get("cluster") is not None:
+            cluster = {}
+            for job, hosts in _check(d["cluster"], dict, w, "cluster").items():
+                _check(hosts, list, f"{w} field 'cluster' job {job!r}")
+                for host in hosts:
+                    _check(host, str, f"{w} field 'cluster' job {job!r} address")
+                cluster[job] = tuple(hosts)
+        return cls(host=_opt(d, "host", str, w), pid=_opt(d, "pid", int, w),
+                   job=_opt(d, "job", str, w), task=_opt(d, "task", int, w),
+                   is_chief=_opt(d, "is_chief", bool, w), cluster=cluster,
+                   sources=_str_list(d, "sources", w),
+                   time=float(_opt(d, "time", (int, float), w, 0.0)))
+
+    def updated(self, later: "ProcessRecord") -> "ProcessRecord":
+        """This record with ``later``'s known fields on top (how readers merge them)."""
+        fields = {k: v for k, v in later.__dict__.items() if v is not None}
+        fields["sources"] = tuple(dict.fromkeys(self.sources + later.sources))
+        return ProcessRecord(**{**self.__dict__, **fields})
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     session: int
     graph: int
@@ -163,16 +212,13 @@ class SessionRecord:
     location: str | None = None
     time: float = 0.0
     target: str = ""
-    remote: bool = False  # the target is a server: values may come from other processes
+    remote: bool = False  # the target is a server: variables may hold other processes' values
     devices: dict[str, str] = field(default_factory=dict)  # device -> incarnation (decimal)
 
     def to_json(self) -> dict[str, Any]:
-        d = {"type": "session", "session": self.session, "graph": self.graph,
-             "kind": self.kind, "location": self.location, "time": self.time,
-             "target": self.target}
-        if self.remote or self.devices:
-            d.update(remote=self.remote, devices=dict(self.devices))
-        return d
+        return {"type": "session", "session": self.session, "graph": self.graph,
+                "kind": self.kind, "location": self.location, "time": self.time,
+                "target": self.target, "remote": self.remote, "devices": dict(self.devices)}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "SessionRecord":
@@ -221,7 +267,7 @@ class VariableRecord:
     initializer: InitializerInfo | None = None
     collections: tuple[str, ...] = ()
     used_in: str | None = None
-    device: str | None = None  # as placed, e.g. "/job:ps/task:0"
+    device: str | None = None  # as placed in the graph, e.g. "/job:ps/task:0" (version 2)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
@@ -230,7 +276,7 @@ class VariableRecord:
                 "location": self.location, "trainable": self.trainable,
                 "initializer": None if self.initializer is None else self.initializer.to_json(),
                 "collections": list(self.collections), "used_in": self.used_in,
-                **({"device": self.device} if self.device is not None else {})}
+                "device": self.device}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "VariableRecord":
@@ -245,8 +291,7 @@ class VariableRecord:
                    trainable=_opt(d, "trainable", bool, w),
                    initializer=None if init is None else InitializerInfo.from_json(init),
                    collections=_str_list(d, "collections", w),
-                   used_in=_opt(d, "used_in", str, w),
-                   device=_opt(d, "device", str, w))
+                   used_in=_opt(d, "used_in", str, w), device=_opt(d, "device", str, w))
 
 
 @dataclass(frozen=True)
@@ -582,40 +627,6 @@ class RecorderError:
     def from_json(cls, d: Mapping[str, Any]) -> "RecorderError":
         w = "a recorder_error record"
         return cls(session=_opt(d, "session", int, w), message=_opt(d, "message", str, w, ""),
-                   time=float(_opt(d, "time", (int, float), w, 0.0)))
-
-
-@dataclass(frozen=True)
-class ProcessRecord:
-    """Who the traced process is in its cluster; a later record wins field by field."""
-
-    host: str | None = None
-    pid: int | None = None
-    job: str | None = None
-    task: int | None = None
-    is_chief: bool | None = None
-    cluster: dict[str, tuple[str, ...]] | None = None
-    sources: tuple[str, ...] = ()
-    time: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": "process", "host": self.host, "pid": self.pid, "job": self.job,
-                "task": self.task, "is_chief": self.is_chief,
-                "cluster": None if self.cluster is None
-                else {job: list(addrs) for job, addrs in self.cluster.items()},
-                "sources": list(self.sources), "time": self.time}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "ProcessRecord":
-        w = "a process record"
-        cluster = _opt(d, "cluster", dict, w)
-        if cluster is not None:
-            cluster = {job: _str_list(cluster, job, f"{w} cluster")
-                       for job in list(cluster)}
-        return cls(host=_opt(d, "host", str, w), pid=_opt(d, "pid", int, w),
-                   job=_opt(d, "job", str, w), task=_opt(d, "task", int, w),
-                   is_chief=_opt(d, "is_chief", bool, w), cluster=cluster,
-                   sources=_str_list(d, "sources", w),
                    time=float(_opt(d, "time", (int, float), w, 0.0)))
 
 
