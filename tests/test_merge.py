@@ -146,6 +146,12 @@ def test_two_clusters_reusing_names_stay_apart():
     assert len(notes) == 2 and "other device incarnations" in notes[0].message
 
 
+def test_a_trace_given_twice_is_read_once():
+    trace = Trace.merge([WIPE, WIPE / "worker0.jsonl"])
+    assert len(trace.processes) == 3
+    assert trace.updates_since_origin("global_step") == 7
+
+
 def test_unrelated_programs_are_stated_as_not_joined():
     trace = Trace.merge([WIPE, DATA / "reinit.jsonl"])
     (note,) = [d for d in trace.diagnostics() if d.rule == "traces-not-joined"]

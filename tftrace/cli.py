@@ -344,7 +344,7 @@ def _merge(args: argparse.Namespace) -> int:
     from tftrace.tracefile.merged import write_merged
 
     raws = merge.read_traces(args.trace)
-    trace = Trace.merge(args.trace)  # the story, checked before anything is written
+    trace = Trace.merge_raw(raws, args.output)  # the story, built before anything is written
     try:
         with open(args.output, "w", encoding="utf-8") as out:
             write_merged(out, raws, version)

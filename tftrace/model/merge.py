@@ -65,11 +65,19 @@ def read_traces(paths: Sequence[str]) -> list[RawTrace]:
     """The process traces behind ``paths``: trace files, merged files (their traces) and
     directories of either, in the order given (a directory's files sorted by name)."""
     raws: list[RawTrace] = []
+    seen: set[tuple] = set()
     for path in paths:
         path = os.fspath(path)
         files = trace_files(path) if os.path.isdir(path) else [path]
         for file in files:
-            raws.extend(read_merged(file) if is_merged_file(file) else [read_trace(file)])
+            for raw in read_merged(file) if is_merged_file(file) else [read_trace(file)]:
+                # The same process given twice (a file and its directory, or a merged
+                # file and its parts) would double every update: read it once.
+                h = raw.header
+                identity = (h.pid, h.created, h.script, h.cwd, len(raw.records))
+                if identity not in seen:
+                    seen.add(identity)
+                    raws.append(raw)
     if not raws:
         raise TftraceError("no traces to merge")
     return raws

@@ -77,9 +77,15 @@ class Trace:
         from tftrace.model import merge
 
         paths = [os.fspath(p) for p in paths]
+        return cls.merge_raw(merge.read_traces(paths), name or ", ".join(paths))
+
+    @classmethod
+    def merge_raw(cls, raws: Iterable[RawTrace], name: str) -> "Trace":
+        """:meth:`merge` of traces already read (``tftrace.tracefile.read_trace``)."""
+        from tftrace.model import merge
+
         with paused_gc():
-            raws = merge.read_traces(paths)
-            index = merge.merge_traces(raws, name or ", ".join(paths))
+            index = merge.merge_traces(list(raws), name)
         trace = cls.__new__(cls)
         trace._index, trace._graph, trace._diagnostics = index, None, None
         return trace
