@@ -231,3 +231,17 @@ def test_merge_json_is_stable_text(tmp_path):
     assert lines[1] == {"type": "trace", "process": 1, "path": str(WIPE / "ps0.jsonl"),
                         "header": lines[1]["header"], "truncated": False}
     assert all(line["process"] in (1, 2, 3) for line in lines[1:])
+
+
+def test_a_worker_reading_before_the_chief_initialized_is_waiting_not_a_bug(tmp_path):
+    # tests/data/cluster_waiting_worker.jsonl: cluster_clean's worker 1 with a failed read
+    # (FailedPreconditionError) before the chief's initializer, then its training.
+    trace = tftrace.load(DATA / "cluster_waiting_worker.jsonl")
+    assert [(d.rule, d.severity) for d in trace.diagnostics()] == [("uninitialized-read",
+                                                                   "info")]
+    # The same failure as the session's last run: an error, with the cluster's reason.
+    lines = (DATA / "cluster_waiting_worker.jsonl").read_text().splitlines(keepends=True)
+    kept = [line for line in lines if '"type": "streak"' not in line]
+    (tmp_path / "t.jsonl").write_text("".join(kept).replace('"runs": 8', '"runs": 1'))
+    (d,) = tftrace.load(tmp_path / "t.jsonl").diagnostics()
+    assert d.severity == "error" and "not yet initialized on its server" in d.message

@@ -37,6 +37,10 @@ def uninitialized_reasons(trace: Any, session: int, run: int,
             r = failed_restore[-1]
             reasons[name] = (f"its restore at {r.location} (run {r.run}) failed: "
                              f"{r.error.type}")
+        elif index.sessions[session].remote:
+            # The values live on a server: some process (the chief) should have set them.
+            reasons[name] = ("not yet initialized on its server: in a cluster the chief "
+                             "initializes and the other workers wait for it")
         elif elsewhere:
             reasons[name] = (f"initialized only in session {names(map(str, elsewhere))}; "
                              "each session has its own variable values")
@@ -69,7 +73,9 @@ def uninitialized_read(trace: Any) -> Iterator[Diagnostic]:
         if not missing:
             continue
         later_runs = index.sessions[session].runs > run
-        if later_runs and all(_initialized_after(trace, session, n, run) for n in missing):
+        remote = index.sessions[session].remote  # a worker waiting for the chief
+        if later_runs and (remote or all(_initialized_after(trace, session, n, run)
+                                         for n in missing)):
             # The probe pattern: read, catch FailedPreconditionError, then initialize.
             probes[session].extend((n, record) for n in missing)
             continue
