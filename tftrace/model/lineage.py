@@ -51,6 +51,8 @@ class LineageStep:
             text += f" run {o.run}"
         if o.location:
             text += f" at {printable(o.location)}"
+        if o.event is not None and o.event.process is not None:  # a merged trace
+            text += f" by {o.event.process.label}"
         if o.kind == "restore":
             text += f" from {printable(o.checkpoint)} key {printable(o.key)}"
         if self.updates:

@@ -279,6 +279,8 @@ class Trace:
     def __repr__(self) -> str:
         events = sum(len(e) for e in self._index.events.values())
         cut = ", cut short" if self.truncated else ""
+        if self._index.processes:
+            cut = f", {len(self._index.processes)} processes merged" + cut
         return (f"<Trace {self.path!r}: {len(self._index.sessions)} sessions, "
                 f"{len(self.variable_names())} variables, {events} write events{cut}>")
 
