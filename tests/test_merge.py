@@ -115,6 +115,21 @@ def test_worker_own_trace_shows_the_wipe_as_an_external_write():
     assert "external-write" not in rules(tftrace.load(WIPE))
 
 
+def test_the_late_worker_own_trace_says_it_initialized_without_being_the_chief(tmp_path):
+    trace = tftrace.load(WIPE / "worker1.jsonl")
+    (d,) = trace.diagnostics()
+    assert (d.rule, d.severity, d.run) == ("non-chief-initializer", "warning", 1)
+    assert d.message.startswith("worker:1, not the chief, ran the initializer at "
+                                "trainer.py:45 (run 1) on the cluster's servers "
+                                "(grpc://127.0.0.1:2224)")
+    # The chief initializing is the right thing; so is a worker said to be the chief.
+    assert tftrace.load(WIPE / "worker0.jsonl").diagnostics()[0].rule == "external-write"
+    text = (WIPE / "worker1.jsonl").read_text().replace('"is_chief": false',
+                                                          '"is_chief": true')
+    (tmp_path / "w1.jsonl").write_text(text)
+    assert tftrace.load(tmp_path / "w1.jsonl").diagnostics() == []
+
+
 def test_a_waiting_worker_makes_no_uninitialized_claims():
     trace = tftrace.load(CLEAN / "worker1.jsonl")
     assert rules(trace) == []  # no never-initialized: the chief owns the values

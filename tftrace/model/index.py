@@ -16,6 +16,7 @@ from tftrace.model.events import Event, MergeNote, Process, SessionInfo, Save
 from tftrace.tracefile import (
     CheckpointRecord,
     Header,
+    ProcessRecord,
     RawTrace,
     RecorderError,
     RunRecord,
@@ -59,6 +60,8 @@ class TraceIndex:
     # A merged trace (tftrace.model.merge): its processes, and what the merge could not
     # join or found missing, in words.
     processes: list[Process] = field(default_factory=list)
+    # One process's trace: who it was in its cluster (its process records, merged)
+    process: ProcessRecord | None = None
     merge_notes: list[MergeNote] = field(default_factory=list)
     # (session, run) of a merged trace -> (process, its session, its first and last run)
     run_processes: dict[tuple[int, int], tuple[Process, int, int, int]] = field(
@@ -130,6 +133,8 @@ def _build_index(raw: RawTrace) -> TraceIndex:
             index.checkpoints[record.path] = record
         elif isinstance(record, RecorderError):
             index.recorder_errors.append(record)
+        elif isinstance(record, ProcessRecord):
+            index.process = record if index.process is None else index.process.updated(record)
     for number in sorted(declared):
         index.sessions[number] = _session_info(declared[number], ends.get(number),
                                                last_run.get(number, 0))

@@ -149,14 +149,31 @@ def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
 
 
 def _process(number: int, raw: RawTrace) -> Process:
-    known: dict[str, Any] = {}
+    folded = None
     for record in raw.records:
         if isinstance(record, ProcessRecord):  # the latest wins, field by field
-            known.update({k: v for k, v in (("host", record.host), ("pid", record.pid),
-                                            ("job", record.job), ("task", record.task),
-                                            ("is_chief", record.is_chief)) if v is not None})
-    known.setdefault("pid", raw.header.pid)
-    return Process(number=number, trace=raw.path, **known)
+            folded = record if folded is None else folded.updated(record)
+    if folded is None:
+        return Process(number=number, trace=raw.path, pid=raw.header.pid)
+    return Process(number=number, trace=raw.path, host=folded.host,
+                   pid=folded.pid if folded.pid is not None else raw.header.pid,
+                   job=folded.job, task=folded.task, is_chief=folded.is_chief)
+
+
+def is_chief(job: str | None, task: int | None, chief: bool | None,
+             cluster: dict[str, Any] | None) -> bool | None:
+    """Whether a task is its cluster's chief: as the program said
+    (``MonitoredTrainingSession(is_chief=...)``), else by convention — the ``chief`` job's
+    task when the cluster has one, worker 0 otherwise. None when nothing tells."""
+    if chief is not None:
+        return chief
+    if job is None:
+        return None
+    if job == "chief":
+        return True
+    if cluster and "chief" in cluster:
+        return job == "chief"
+    return job == "worker" and task == 0 if job in ("worker", "chief") else None
 
 
 def cluster_of(raw: RawTrace) -> dict[str, tuple[str, ...]] | None:

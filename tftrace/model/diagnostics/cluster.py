@@ -24,6 +24,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
 from tftrace.findings import names, plural
+from tftrace.model.display import printable
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.common import is_local, location_of_run, session_timelines
 from tftrace.model.events import Event
@@ -214,6 +215,43 @@ def _unexplained(timeline: list[tuple[int, Any]], origins: list[int],
 def _integer(value: Any) -> bool:
     return (value.has_values and type(value.values) is int
             and value.dtype.startswith(("int", "uint")))
+
+
+@rule("non-chief-initializer")
+def non_chief_initializer(trace: Any) -> Iterator[Diagnostic]:
+    """One worker's own trace: it ran the initializer on the cluster's servers although it
+    is not the chief — the race behind the wipe, visible even without the others' traces.
+    (In a merged trace the damage, if any, is initializer-reset/restore-overwritten.)"""
+    from tftrace.model.merge import is_chief
+
+    index = trace.index
+    process = index.process
+    if index.processes or process is None or process.job is None:
+        return
+    if is_chief(process.job, process.task, process.is_chief, process.cluster) is not False:
+        return
+    label = printable(f"{process.job}:{process.task}")
+    for number, session in sorted(index.sessions.items()):
+        if not session.remote:
+            continue
+        runs = sorted({e.run for (s, name), events in index.events.items() if s == number
+                       for e in events if e.kind == "initializer"
+                       and not is_local(index.variables_of(number).get(name))})
+        if not runs:
+            continue
+        run = runs[0]
+        written = sorted({e.variable for e in index.events_of_run.get((number, run), ())
+                          if e.kind == "initializer"})
+        location = location_of_run(index, number, run)
+        message = (f"{label}, not the chief, ran the initializer at {location} (run {run}) "
+                   f"on the cluster's servers ({session.target or 'a remote target'}): "
+                   f"{plural(len(written), 'variable')} ({names(written)}) live on the ps "
+                   "and outlive this session, so whatever the chief restored or the other "
+                   "workers trained is reset for every worker")
+        yield Diagnostic(rule="non-chief-initializer", severity="warning",
+                         variables=tuple(written), message=message, hint=ONLY_THE_CHIEF,
+                         session=number, run=run, location=location,
+                         sites=(Site("initializer", location, number, run),))
 
 
 @rule("traces-not-joined")
