@@ -95,6 +95,13 @@ class Trace:
         """The processes of a merged trace, in merge order (empty for one process's)."""
         return list(self._index.processes)
 
+    def process_of(self, session: int, run: int | None) -> tuple[Process, int, int] | None:
+        """In a merged trace: the process that ran ``run`` of ``session``, with the session
+        and (first) run number in that process's own trace; None otherwise."""
+        from tftrace.model.merge import run_process
+
+        return run_process(self._index, session, run)
+
     @property
     def merge_notes(self) -> list[MergeNote]:
         """What a merge could not join, and the cluster's processes with no trace."""

@@ -106,8 +106,10 @@ def _finding(trace: Any, slug: str, severity: str, session: int, run: int,
     if len(variables) > 8:
         detail += f" and {len(variables) - 8} more"
     if slug == "restore-overwritten":
-        restores = sorted({id(e): e for e in others if e.kind == "restore"}.values(),
-                          key=lambda e: e.run)
+        # Restored by another process (or by the initializing one, then trained by others).
+        restores = [e for e in others if e.kind == "restore"] or [
+            e for e in victims if e.kind == "restore"]
+        restores = sorted({id(e): e for e in restores}.values(), key=lambda e: e.run)
         checkpoints = sorted({e.checkpoint for e in restores if e.checkpoint})
         what = (f"overwrote {plural(len(variables), 'variable')} that "
                 f"{_labels(restores)} had restored from {names(checkpoints) or 'a checkpoint'}"
@@ -144,9 +146,11 @@ def _save_after(trace: Any, session: int, run: int, variables: tuple[str, ...]) 
         saved = sorted(set(save.keys.values()) & set(variables))
         if not saved:
             continue
+        if trace.origin(saved[0], session, save.run).run != run:
+            return ""  # something gave it a new value again before the save
         updates = trace.updates_since_origin(saved[0], session, save.run)
         by = ""
-        place = index.run_processes.get((session, save.run))
+        place = trace.process_of(session, save.run)
         if place is not None:
             by = f" by {place[0].label} (its run {place[2]})"
         return (f"; the save to {save.path} at {save.location}{by} afterwards holds these "
@@ -165,7 +169,7 @@ def external_write(trace: Any) -> Iterator[Diagnostic]:
         origins = [e.run for e in events if e.is_origin]
         by_process: dict[Any, list[tuple[int, Any]]] = defaultdict(list)
         for run, value in index.values.get((session, name), ()):
-            place = index.run_processes.get((session, run))
+            place = trace.process_of(session, run)
             by_process[None if place is None else place[0]].append((run, value))
         for process, timeline in by_process.items():
             hit = _unexplained(timeline, origins)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Iterable
 
 from rich.text import Text
 
@@ -136,12 +136,12 @@ def timeline_columns(rows: Iterable[TimelineRow]) -> tuple[str, ...]:
     return TIMELINE_COLUMNS
 
 
-def _process_of(index: Any, session: int, run: int, event: Event | None = None) -> str:
+def _process_of(trace: Trace, session: int, run: int, event: Event | None = None) -> str:
     """``worker:1 r2-4`` for a merged trace's run, ``""`` otherwise."""
     if event is not None and event.process is not None and event.local is not None:
         _, first, last = event.local
         return f"{event.process.label} r{first if first == last else f'{first}-{last}'}"
-    found = index.run_processes.get((session, run))
+    found = trace.process_of(session, run)
     return "" if found is None else f"{found[0].label} r{found[2]}"
 
 
@@ -191,14 +191,14 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
             rows.append(((number, e.run, 1), TimelineRow(
                 kind=e.kind, session=number, run=e.run, runs=e.runs, count=e.count,
                 location=e.location, source=event_source(e), value=e.value,
-                current=current, process=_process_of(index, number, e.run, e))))
+                current=current, process=_process_of(trace, number, e.run, e))))
         for run in index.failed_writes.get((number, name), ()):
             # What the run meant to write (the r screen has the whole error message).
             meant = next(w for w in run.writes if w.variable == name)
             rows.append(((number, run.run, 0), TimelineRow(
                 kind=f"failed {meant.kind}", session=number, run=run.run, runs=str(run.run),
                 count=1, location=run.location, current=current, note=run.error.type,
-                process=_process_of(index, number, run.run),
+                process=_process_of(trace, number, run.run),
                 source=event_source(Event(name, meant.kind, number, run.run,
                                           checkpoint=meant.checkpoint, key=meant.key,
                                           sources=meant.sources)), value=None)))
@@ -212,7 +212,7 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
             location=save.location, source=f"→ {save.path} key {', '.join(keys)}",
             value=value_at(trace, save.session, name, save.run),
             current=save.session == session,
-            process=_process_of(index, save.session, save.run))))
+            process=_process_of(trace, save.session, save.run))))
     rows.sort(key=lambda item: item[0])
     return [row for _, row in rows]
 
