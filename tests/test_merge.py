@@ -260,3 +260,21 @@ def test_a_worker_reading_before_the_chief_initialized_is_waiting_not_a_bug(tmp_
     (tmp_path / "t.jsonl").write_text("".join(kept).replace('"runs": 8', '"runs": 1'))
     (d,) = tftrace.load(tmp_path / "t.jsonl").diagnostics()
     assert d.severity == "error" and "not yet initialized on its server" in d.message
+
+
+def test_hostile_process_fields_are_shown_literally(tmp_path):
+    for name in ("worker0.jsonl", "worker1.jsonl"):
+        text = (WIPE / name).read_text().replace('"job": "worker"',
+                                                  '"job": "[bold]w\\u001b[31m<b>"')
+        (tmp_path / name).write_text(text)
+    trace = tftrace.load(tmp_path)
+    label = trace.processes[1].label
+    assert "\x1b" not in label and "[bold]w" in label
+    from tftrace.views.check import write_check_text
+
+    out = io.StringIO()
+    write_check_text(trace.diagnostics(), str(tmp_path), out, color=True)
+    assert "\x1b[31m<b>" not in out.getvalue() and "[bold]w" in out.getvalue()
+    dot = trace.to_dot()
+    assert "<b>[bold]w\\\\x1b[31m&lt;b&gt;:0</b>" in dot  # printable, then HTML-escaped
+    assert "\x1b" not in dot

@@ -45,7 +45,11 @@ def explain_text(explanation: Explanation) -> str:
         declared += f", created at {printable(record.location)}"
     lines = [verdict(explanation), "",
              f"  declared: {declared}",
-             f"  session:  {explanation.session}", ""]
+             f"  session:  {explanation.session}"]
+    processes = sorted({e.process.label for e in explanation.events if e.process is not None})
+    if processes:  # a merged trace: who wrote it
+        lines.append(f"  written by: {', '.join(processes)}")
+    lines.append("")
     if explanation.events:
         lines += ["  " + row for row in timeline_table(explanation.events)]
     else:
