@@ -119,7 +119,9 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         "call site and value summary. Without --session, the last session that has VAR.",
         _examples("tftrace explain trace.json dense/kernel",
                   "tftrace explain trace.json dense/kernel:0 --session 1",
-                  "tftrace explain trace.json global_step --format json | jq .origin"),
+                  "tftrace explain trace.json global_step --format json | jq .origin",
+                  "tftrace explain traces/ global_step        # a cluster's traces, merged",
+                  "tftrace explain finetune.json enc/w --with pretrain.json"),
         _explain)
     parser.add_argument("trace", metavar="TRACE", help=TRACE_HELP)
     parser.add_argument("variable", metavar="VAR",
@@ -165,7 +167,8 @@ def _add_check(commands: argparse._SubParsersAction) -> None:
         "when there is a warning or an error (for CI), 0 otherwise, 2 on bad input.",
         _examples("tftrace check trace.json",
                   "tftrace check trace.json --min-severity warning   # hide info",
-                  "tftrace check trace.json --format json | jq '.diagnostics[].rule'"),
+                  "tftrace check trace.json --format json | jq '.diagnostics[].rule'",
+                  "tftrace check traces/      # every process of a cluster, merged"),
         _check)
     parser.add_argument("trace", metavar="TRACE", nargs="+", help=TRACES_HELP)
     parser.add_argument("--format", choices=("text", "json"), default="text",
