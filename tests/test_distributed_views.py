@@ -90,3 +90,8 @@ def test_a_remote_variable_without_writes_gets_the_external_badge():
     assert status.origin == "external"
     assert "EXTN" in cells.variable_label("global_step", status).plain
 
+
+
+def test_merged_diagram_golden(golden, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    golden("merge/cluster_wipe.dot", tftrace.load("tests/data/cluster_wipe").to_dot())
