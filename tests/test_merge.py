@@ -167,6 +167,14 @@ def test_a_trace_given_twice_is_read_once():
     assert trace.updates_since_origin("global_step") == 7
 
 
+def test_a_restarted_worker_is_told_apart_by_its_pid(tmp_path):
+    shutil.copytree(WIPE, tmp_path / "job")
+    text = (WIPE / "worker1.jsonl").read_text().replace("4242", "5252")
+    (tmp_path / "job" / "worker1-again.jsonl").write_text(text)
+    labels = [p.label for p in tftrace.load(tmp_path / "job").processes]
+    assert labels == ["ps:0", "worker:0", "worker:1 pid 5252", "worker:1 pid 4242"]  # by name
+
+
 def test_unrelated_programs_are_stated_as_not_joined():
     trace = Trace.merge([WIPE, DATA / "reinit.jsonl"])
     (note,) = [d for d in trace.diagnostics() if d.rule == "traces-not-joined"]

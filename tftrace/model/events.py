@@ -5,7 +5,7 @@ no references back into the model), so they can be compared, printed and kept ar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tftrace.model.display import printable
@@ -35,12 +35,16 @@ class Process:
     job: str | None = None
     task: int | None = None
     is_chief: bool | None = None
+    #: Another process of the merge has the same job and task (a restarted worker): the
+    #: label adds the pid.
+    same_task: bool = False
 
     @property
     def label(self) -> str:
         """``worker:1``, or ``pid 42`` (``trace 2`` when even that is unknown)."""
         if self.job is not None:
-            return f"{printable(self.job)}:{self.task if self.task is not None else '?'}"
+            label = f"{printable(self.job)}:{self.task if self.task is not None else '?'}"
+            return f"{label} pid {self.pid}" if self.same_task else label
         if self.pid is not None:
             return f"pid {self.pid}"
         return f"trace {self.number}"
@@ -49,6 +53,13 @@ class Process:
         """The ``process`` object of PRODUCT §5."""
         return {"trace": self.trace, "host": self.host, "pid": self.pid, "job": self.job,
                 "task": self.task}
+
+
+def tell_apart(processes: list[Process]) -> list[Process]:
+    """``processes`` with ``same_task`` set where two share a job and task."""
+    tasks = [(p.job, p.task) for p in processes]
+    return [replace(p, same_task=True) if p.job is not None and tasks.count((p.job, p.task)) > 1
+            else p for p in processes]
 
 
 @dataclass(frozen=True)

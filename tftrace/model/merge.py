@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
 from tftrace.errors import TftraceError
-from tftrace.model.events import MergeNote, Process
+from tftrace.model.events import MergeNote, Process, tell_apart
 from tftrace.model.index import TraceIndex, build_index
 from tftrace.tracefile import (
     FORMAT_VERSION,
@@ -120,7 +120,7 @@ class _Member:
 
 def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
     """Join the traces ``raws`` (one per process) into one merged index (module doc)."""
-    processes = [_process(number, raw) for number, raw in enumerate(raws, start=1)]
+    processes = tell_apart([_process(number, raw) for number, raw in enumerate(raws, start=1)])
     members: list[_Member] = []
     checkpoints: dict[str, CheckpointRecord] = {}
     for process, raw in zip(processes, raws):
