@@ -130,6 +130,29 @@ def test_the_late_worker_own_trace_says_it_initialized_without_being_the_chief(t
     assert tftrace.load(tmp_path / "w1.jsonl").diagnostics() == []
 
 
+def test_a_countdown_is_not_an_external_write_until_it_goes_up(tmp_path):
+    def countdown(values):
+        samples = ", ".join(
+            f'{{"run": {i + 2}, "count": {i + 1}, "values": {{"global_step": {{"digest": '
+            f'"{v % 2**64:016x}", "dtype": "int64", "shape": [], "min": {v}.0, "max": {v}.0, '
+            f'"mean": {v}.0, "std": 0.0, "nan": 0, "inf": 0, "values": {v}}}}}}}'
+            for i, v in enumerate(values))
+        lines = (WIPE / "worker0.jsonl").read_text().splitlines()
+        lines = [line for line in lines if '"type": "streak"' not in line
+                 and '"save":' not in line or '"run": 1,' in line]
+        streak = ('{"type": "streak", "session": 1, "streak": 1, "first_run": 2, '
+                  f'"last_run": {len(values) + 1}, "count": {len(values)}, '
+                  '"location": "t.py:9", "writes": [{"variable": "global_step", "kind": '
+                  f'"update", "op": "AssignSub"}}], "samples": [{samples}], "final": true}}')
+        path = tmp_path / f"c{len(values)}.jsonl"
+        path.write_text("\n".join(lines[:-1] + [streak, lines[-1]]) + "\n")
+        return [d.rule for d in tftrace.load(path).diagnostics()]
+
+    # From the initializer's 0, assign_sub only ever takes it down; up again is someone else.
+    assert countdown([-1, -2, -4, -8]) == []
+    assert countdown([-1, -2, -4, -8, -3]) == ["external-write"]
+
+
 def test_a_waiting_worker_makes_no_uninitialized_claims():
     trace = tftrace.load(CLEAN / "worker1.jsonl")
     assert rules(trace) == []  # no never-initialized: the chief owns the values

@@ -196,17 +196,24 @@ def external_write(trace: Any) -> Iterator[Diagnostic]:
 
 def _unexplained(timeline: list[tuple[int, Any]], origins: list[int],
                  ) -> tuple[int, str] | None:
-    """The first move of a value that no origin between two observations explains."""
+    """The first move of a value that no origin between two observations explains: an
+    integer counter moving against the direction its updates took it so far
+    (``global_step`` going back; a countdown going up), or a value returning to one it
+    held before."""
     earlier: dict[str, int] = {}  # digests seen since the last origin -> run
-    previous = None
+    previous, direction = None, 0
     for run, value in timeline:
         if previous is not None and any(previous[0] < r <= run for r in origins):
-            earlier, previous = {}, None  # a write of some process explains the move
+            earlier, previous, direction = {}, None, 0  # some process's write explains it
         if previous is not None:
             before_run, before = previous
-            if _integer(before) and _integer(value) and value.values < before.values:
-                return run, (f"went back from {before.values} "
-                             f"(run {before_run}) to {value.values} (run {run})")
+            if _integer(before) and _integer(value) and value.values != before.values:
+                step = 1 if value.values > before.values else -1
+                if direction and step != direction:
+                    verb = "went back" if step < 0 else "went up again"
+                    return run, (f"{verb} from {before.values} (run {before_run}) to "
+                                 f"{value.values} (run {run})")
+                direction = step
             back = earlier.get(value.digest)
             if back is not None and value.digest != before.digest:
                 return run, (f"returned at run {run} to the value it "
