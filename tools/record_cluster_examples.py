@@ -72,7 +72,7 @@ SCENARIOS["probes"] = [
     ("worker", 0, ["--session=monitored", "--checkpoint_dir={ckpt}"],
      "wait:w1-probed,session,train:8,signal:w0-trained,wait:w1-wiped,train:4,signal:w0-done"),
     ("worker", 1, ["--session=plain"],
-     "session,probe,signal:w1-probed,wait:w0-trained,probe,init,signal:w1-wiped,"
+     "session,probe,peek,signal:w1-probed,wait:w0-trained,probe,init,signal:w1-wiped,"
      "wait:w0-done,train:2"),
 ]
 EXAMPLES = ["clean", "wipe", "restore_wipe"]  # recorded by default, committed

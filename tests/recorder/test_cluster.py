@@ -127,16 +127,27 @@ def test_variables_record_the_device_that_holds_them(cluster):
 
 def test_readiness_probes_are_not_recorded_as_reads_or_failures(cluster):
     runs = records(cluster, "worker1", RunRecord)
-    # Two probe runs before the initializer and after: neither is a write, a failure, or
-    # a read of an uninitialized variable. The only run record is the initializer's.
-    assert [r.fetches for r in runs] == [("init",)]
-    assert all(r.error is None for r in runs)
+    # Two report_uninitialized_variables/is_variable_initialized probes, before the chief's
+    # initializer and after: neither is a write, a failure or a read. What is recorded:
+    # the read of global_step that failed before the chief initialized it, and the
+    # (late, wiping) initializer.
+    assert [(r.fetches, r.error and r.error.type) for r in runs] == [
+        (("global_step:0",), "FailedPreconditionError"), (("init",), None)]
+    assert runs[0].error.uninitialized == ("global_step",)
     text = log(cluster, "worker1")
     assert "3 variables not initialized, global_step initialized: False" in text
     assert "0 variables not initialized, global_step initialized: True" in text
     trace = tftrace.load(str(trace_path(cluster, "worker1")))
-    rules = {d.rule for d in trace.diagnostics()}
-    assert "uninitialized-read" not in rules
+    assert not [d for d in trace.diagnostics(min_severity="warning")
+                if d.rule == "uninitialized-read"]
+
+
+def test_the_note_on_a_failed_read_in_a_remote_session_does_not_advise_initializing(cluster):
+    (line,) = [x for x in log(cluster, "worker1").splitlines() if "not initialized yet" in x]
+    assert "reads 1 uninitialized variable on /job:ps/task:0: global_step" in line
+    assert "This session runs on a server (grpc://127.0.0.1:" in line
+    assert "rather than running the initializer here" in line
+    assert "Run the initializer" not in line  # the advice for a local session
 
 
 def test_the_chiefs_own_trace_holds_the_evidence_of_the_wipe(cluster):

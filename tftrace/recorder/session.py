@@ -291,6 +291,14 @@ class SessionRecorder:
 
     # -- after the run --
 
+    @property
+    def remote(self) -> bool:
+        return self._declaration.remote
+
+    @property
+    def target(self) -> str:
+        return self._declaration.target
+
     def _declare(self, list_devices: bool) -> None:
         """Write the session record of a remote session, with its devices' incarnations.
 
