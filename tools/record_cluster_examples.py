@@ -24,6 +24,7 @@ killed by its process group id.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -64,6 +65,18 @@ SCENARIOS: dict[str, list[tuple[str, int, list[str], str]]] = {
          "wait:w0-trained,session,init,signal:w1-wiped,wait:w0-done,train:4"),
     ],
 }
+# Not an example: what tests/recorder/test_cluster.py runs. Worker 1 probes for uninitialized
+# variables before the chief has initialized and again after (as SessionManager does while it
+# waits), then wipes, as in `wipe`; it learns its task from TF_CONFIG as well.
+SCENARIOS["probes"] = [
+    ("worker", 0, ["--session=monitored", "--checkpoint_dir={ckpt}"],
+     "wait:w1-probed,session,train:8,signal:w0-trained,wait:w1-wiped,train:4,signal:w0-done"),
+    ("worker", 1, ["--session=plain"],
+     "session,probe,peek,signal:w1-probed,wait:w0-trained,probe,init,signal:w1-wiped,"
+     "wait:w0-done,train:2"),
+]
+EXAMPLES = ["clean", "wipe", "restore_wipe"]  # recorded by default, committed
+TASK_ENV = {"probes": {"worker1": {"TF_CONFIG": "{tf_config}"}}}
 NEEDS = {"restore_wipe": "clean"}  # restores the checkpoint that scenario saved
 
 
@@ -122,10 +135,9 @@ class Task:
         self.proc.wait()
 
 
-def run_scenario(name: str, out: str, work: str, env_for: dict | None = None,
-                 tasks: list | None = None) -> dict[str, int]:
+def run_scenario(name: str, out: str, work: str) -> dict[str, int]:
     """Run one scenario's cluster; return each task's exit code (ps: killed = -9)."""
-    tasks = tasks if tasks is not None else SCENARIOS[name]
+    tasks = SCENARIOS[name]
     trace_dir = os.path.join(out, name)
     sync = os.path.join(work, name, "sync")
     ckpt = os.path.join(work, name, "ckpt")
@@ -150,7 +162,11 @@ def run_scenario(name: str, out: str, work: str, env_for: dict | None = None,
         log = os.path.join(logs, f"{job}{index}.log")
         command = [sys.executable, "-m", "tftrace", "run", "-o", pattern, TRAINER, *hosts,
                    f"--job_name={job}", f"--task_index={index}", f"--sync_dir={sync}", *extra]
-        task_env = dict(env, **(env_for or {}).get(f"{job}{index}", {}))
+        tf_config = json.dumps({"cluster": {"ps": [f"127.0.0.1:{ports[0]}"],
+                                            "worker": [f"127.0.0.1:{p}" for p in ports[1:]]},
+                                "task": {"type": job, "index": index}})
+        task_env = dict(env, **{k: v.replace("{tf_config}", tf_config) for k, v in
+                                TASK_ENV.get(name, {}).get(f"{job}{index}", {}).items()})
         with open(log, "w") as f:
             proc = subprocess.Popen(command, cwd=ROOT, env=task_env, stdout=f,
                                     stderr=subprocess.STDOUT, start_new_session=True)
@@ -192,7 +208,7 @@ def main(argv: list[str]) -> int:
                         help="checkpoints, logs and barrier files")
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args(argv)
-    names = args.scenarios or list(SCENARIOS)
+    names = args.scenarios or list(EXAMPLES)
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(unknown)}")

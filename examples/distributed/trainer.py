@@ -18,7 +18,8 @@ tf.compat.v1.train.replica_device_setter) and outlive every worker's session.
 --plan orders the steps of a worker, so that the example runs tell the same story every time:
 comma-separated `session` (open the session), `init` (run global_variables_initializer() in
 a plain session), `probe` (ask which variables are still uninitialized, as SessionManager
-does while it waits for the chief), `train:N` (N training steps), `signal:NAME` /
+does while it waits for the chief), `peek` (read global_step, catching the
+FailedPreconditionError if it is not initialized yet), `train:N` (N training steps), `signal:NAME` /
 `wait:NAME` (create / wait for the file NAME in --sync_dir: a barrier between processes).
 Without --plan a worker opens its session (plain: and initializes) and trains --steps steps.
 
@@ -124,6 +125,13 @@ def main():
                 missing, ready = sess.run([not_ready, step_ready])
                 print(f"worker {args.task_index}: {len(missing)} variables not initialized, "
                       f"global_step initialized: {bool(ready)}", flush=True)
+            elif kind == "peek":  # the other probe: read it, catch FailedPreconditionError
+                try:
+                    print(f"worker {args.task_index}: global_step {sess.run(global_step)}")
+                except tf.errors.FailedPreconditionError as e:
+                    notes = " ".join(getattr(e, "__notes__", []))
+                    print(f"worker {args.task_index}: global_step not initialized yet "
+                          f"{notes}".rstrip(), flush=True)
             elif kind == "train":
                 for _ in range(int(arg)):
                     _, loss_value = sess.run([train_op, loss])

@@ -81,13 +81,16 @@ def learn(source: str, **facts: Any) -> None:
 
 
 def _merge(source: str, facts: dict[str, Any]) -> bool:
-    changed = False
-    for key, value in facts.items():
-        if value is not None and _known.get(key) != value:
-            _known[key] = value
-            changed = True
-    if changed and source not in _sources:
+    """Take the known ``facts``; True if anything changed (a new source of the same facts
+    counts: it says the program agrees with itself, e.g. TF_CONFIG and the Server)."""
+    said = {k: v for k, v in facts.items() if v is not None}
+    if not said:
+        return False
+    changed = any(_known.get(k) != v for k, v in said.items())
+    _known.update(said)
+    if source not in _sources:
         _sources.append(source)
+        changed = True
     return changed
 
 

@@ -235,11 +235,15 @@ class SessionRecorder:
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
         target = _target(session)
-        remote = cluster.is_remote(target)
-        state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
-                                  kind=type(session).__name__, location=location,
-                                  time=time.time(), target=target, remote=remote,
-                                  devices=_devices(session) if remote else {}))
+        self._declaration = SessionRecord(
+            session=self.number, graph=self.index.graph_id, kind=type(session).__name__,
+            location=location, time=time.time(), target=target,
+            remote=cluster.is_remote(target))
+        # A remote session is declared after its first run, with the devices it sees: only
+        # then is listing them one quick call (see _declare).
+        self.undeclared = self._declaration.remote
+        if not self.undeclared:
+            state.write(self._declaration)
         with self.graph.as_default():
             state.sync_graph(self.index)
         _recorders.add(self)
@@ -287,8 +291,33 @@ class SessionRecorder:
 
     # -- after the run --
 
+    @property
+    def remote(self) -> bool:
+        return self._declaration.remote
+
+    @property
+    def target(self) -> str:
+        return self._declaration.target
+
+    def _declare(self, list_devices: bool) -> None:
+        """Write the session record of a remote session, with its devices' incarnations.
+
+        ``list_devices()`` before the session exists on the master makes TensorFlow create
+        it and wait for every task of the cluster, holding the GIL (a hung process while a
+        task is down); after a successful run it is one quick call for the session's own
+        devices. So: after the first successful run, and never otherwise.
+        """
+        self.undeclared = False
+        devices = {}
+        session = self._session()
+        if list_devices and session is not None:
+            devices = _devices(session)
+        self.state.write(SessionRecord(**{**self._declaration.__dict__, "devices": devices}))
+
     def after(self, plan: RunPlan, feed_dict: Any, started: float) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=True)
             self.run_index += 1
             if plan.id not in self._seen_plans:
                 self._seen_plans.add(plan.id)
@@ -304,6 +333,8 @@ class SessionRecorder:
     def after_error(self, plan: RunPlan, feed_dict: Any, started: float,
                     error: BaseException) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.run_index += 1
             self.reads.update(plan.reads)
             with self.graph.as_default():
@@ -444,6 +475,8 @@ class SessionRecorder:
             if self.closed or self.disabled:
                 return
             self.closed = True
+            if self.undeclared:
+                self._declare(list_devices=False)
             with self.graph.as_default():
                 if self._streaks:
                     self._end_streaks()
@@ -460,6 +493,8 @@ class SessionRecorder:
         self._streaks.clear()
         message = f"{type(error).__name__}: {error}"
         try:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.state.write(RecorderError(session=self.number, message=message,
                                            time=time.time()))
             if not self.closed:

@@ -1,0 +1,110 @@
+"""Trace path patterns and the cluster patches, with real TensorFlow.
+
+The pattern test builds a real tf.train.Server, so it runs in a subprocess inside a private
+network namespace (root + `unshare`), addressing only 127.0.0.1; elsewhere it is skipped.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tftrace.tracefile import ProcessRecord, SessionRecord, read_trace
+
+pytestmark = pytest.mark.tf
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+LATE_SERVER = textwrap.dedent("""
+    import os, socket
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    import tensorflow as tf
+    tf.compat.v1.disable_eager_execution()
+    v = tf.compat.v1.get_variable("v", [], initializer=tf.compat.v1.zeros_initializer())
+    with tf.compat.v1.Session() as sess:  # before any Server: job and task are not known
+        sess.run(v.initializer)
+    print("before:", sorted(os.listdir("traces")), flush=True)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    cluster = tf.train.ClusterSpec({"worker": ["127.0.0.1:%d" % port]})
+    server = tf.distribute.Server(cluster, job_name="worker", task_index=0)
+    with tf.compat.v1.Session(server.target) as sess:
+        sess.run(v.initializer)
+    print("after:", sorted(os.listdir("traces")), flush=True)
+""")
+
+
+def can_unshare():
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    return subprocess.run(["unshare", "-n", "true"], capture_output=True,
+                          timeout=30).returncode == 0
+
+
+def run_isolated(tmp_path, script, pattern):
+    (tmp_path / "late_server.py").write_text(script)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop("TFTRACE_TRACE", None)
+    command = ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
+               sys.executable, "-m", "tftrace", "run", "-o", pattern, "late_server.py"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the script did not finish in 180 s")
+    assert proc.returncode == 0, err
+    return out, err
+
+
+@pytest.mark.skipif(not can_unshare(), reason="needs root and unshare for a private network")
+def test_a_pattern_guessed_before_the_server_is_renamed_once_the_task_is_known(tmp_path):
+    out, err = run_isolated(tmp_path, LATE_SERVER, "traces/{job}{task}-{pid}.json")
+    before = out.split("before: ")[1].splitlines()[0]
+    after = out.split("after: ")[1].splitlines()[0]
+    (guessed,) = ast.literal_eval(before)  # the list the script printed
+    (final,) = ast.literal_eval(after)
+    assert guessed.startswith("local0-") and final.startswith("worker0-")
+    assert guessed.split("-")[1] == final.split("-")[1]  # the same {pid}
+    assert f"trace written to traces/{final}" in err
+    raw = read_trace(tmp_path / "traces" / final)
+    processes = [r for r in raw.records if isinstance(r, ProcessRecord)]
+    assert [(p.job, p.task) for p in processes] == [(None, None), ("worker", 0)]
+    sessions = [r for r in raw.records if isinstance(r, SessionRecord)]
+    assert [(s.session, s.remote) for s in sessions] == [(1, False), (2, True)]
+    assert "/job:worker/replica:0/task:0/device:CPU:0" in sessions[1].devices
+
+
+def test_tracing_wraps_the_server_and_session_creators_and_restores_them(tmp_path):
+    import tensorflow as tf
+    from tensorflow.python.training import monitored_session, server_lib
+
+    import tftrace
+
+    classes = (server_lib.Server, monitored_session.ChiefSessionCreator,
+               monitored_session.WorkerSessionCreator)
+    before = [cls.__dict__["__init__"] for cls in classes]
+    with tftrace.tracing(tmp_path / "t.json"):
+        during = [cls.__dict__["__init__"] for cls in classes]
+        assert all(d is not b and d.__wrapped__ is b for d, b in zip(during, before))
+        # A local MonitoredSession says nothing about a cluster role.
+        with tf.Graph().as_default():
+            tf.compat.v1.train.get_or_create_global_step()
+            with tf.compat.v1.train.MonitoredTrainingSession() as sess:
+                sess.run(tf.compat.v1.train.get_global_step())
+    assert [cls.__dict__["__init__"] for cls in classes] == before
+    (process,) = [r for r in read_trace(tmp_path / "t.json").records
+                  if isinstance(r, ProcessRecord)]
+    assert (process.job, process.is_chief) == (None, None)
+    (session,) = [r for r in read_trace(tmp_path / "t.json").records
+                  if isinstance(r, SessionRecord)]
+    assert (session.remote, session.devices) == (False, {})
