@@ -84,6 +84,14 @@ def test_timeline_has_a_process_column_only_for_merged_traces():
     assert len(rows[0].cells(())) == len(cells.TIMELINE_COLUMNS)
 
 
+def test_session_label_of_a_merged_session_lists_its_processes():
+    label = cells.session_label(tftrace.load(DATA / "cluster_wipe"), 1, None).plain
+    assert label.endswith("processes: worker:0 s1, worker:1 s1")
+    single = cells.session_label(tftrace.load(DATA / "cluster_wipe" / "worker0.jsonl"), 1,
+                                 None).plain
+    assert "processes" not in single
+
+
 def test_a_remote_variable_without_writes_gets_the_external_badge():
     trace = tftrace.load(DATA / "cluster_clean" / "worker1.jsonl")
     status = variable_status(trace, "global_step", 1, None)

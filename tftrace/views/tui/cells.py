@@ -444,5 +444,8 @@ def session_label(trace: Trace, number: int, counts: dict[str, int] | None) -> T
     if info.location:
         text.append("\n  at ", style="dim")
         text.append(printable(short_location(info.location)), style="dim")
+    if info.members:  # a merged session: the processes whose sessions it joins
+        text.append("\n  processes: ", style="dim")
+        text.append(", ".join(f"{p.label} s{s}" for p, s in info.members))
     return text
 
