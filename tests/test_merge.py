@@ -198,6 +198,23 @@ def test_a_restarted_worker_is_told_apart_by_its_pid(tmp_path):
     assert labels == ["ps:0", "worker:0", "worker:1 pid 5252", "worker:1 pid 4242"]  # by name
 
 
+def test_runs_linked_by_a_checkpoint_are_one_story():
+    trace = Trace.merge([DATA / "pretrain.jsonl", RESTORE])
+    assert "traces-not-joined" not in rules(trace)
+    assert len(trace.sessions) == 2  # a local run, then the cluster that restored its save
+    steps = list(trace.lineage("w", 2))
+    assert [(s.session, s.origin.kind) for s in steps] == [(2, "initializer")]
+    # The chief's restore links back to the run that saved the checkpoint.
+    restore = trace.events("w", 2)[0]
+    assert restore.kind == "restore"
+    from tftrace.model.lineage import find_save
+
+    found = find_save(trace.index, (trace.index,), restore.checkpoint, "w", 2, restore.run,
+                      restore.time)
+    # A session no other process joins keeps its own run numbers.
+    assert found is not None and (found[1].session, found[1].run) == (1, 102)
+
+
 def test_unrelated_programs_are_stated_as_not_joined():
     trace = Trace.merge([WIPE, DATA / "reinit.jsonl"])
     (note,) = [d for d in trace.diagnostics() if d.rule == "traces-not-joined"]
@@ -309,3 +326,26 @@ def test_hostile_process_fields_are_shown_literally(tmp_path):
     dot = trace.to_dot()
     assert "<b>[bold]w\\\\x1b[31m&lt;b&gt;:0</b>" in dot  # printable, then HTML-escaped
     assert "\x1b" not in dot
+
+
+def _without_process(d):
+    if isinstance(d, dict):
+        return {k: _without_process(v) for k, v in d.items()
+                if k not in ("process", "processes")}
+    if isinstance(d, list):
+        return [_without_process(x) for x in d]
+    return d
+
+
+@pytest.mark.parametrize("path", sorted((DATA.parent.parent / "examples" / "traces")
+                                        .glob("*.json")), ids=lambda p: p.stem)
+def test_one_process_merged_alone_tells_the_same_story(path):
+    alone, merged = tftrace.load(path), Trace.merge([path])
+    assert _without_process([d.to_json() for d in merged.diagnostics()]) == [
+        d.to_json() for d in alone.diagnostics()]
+    for name in alone.variable_names():
+        try:
+            want = alone.explain(name).to_json()
+        except tftrace.errors.UnknownSession:
+            continue
+        assert _without_process(merged.explain(name).to_json()) == want

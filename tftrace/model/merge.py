@@ -110,10 +110,11 @@ class _Member:
         return self.names.get(variable, variable)
 
     def path(self, path: str | None) -> str | None:
-        """Checkpoint paths made absolute in the process's cwd: processes differ."""
-        if path is None:
-            return None
-        if self.cwd and not os.path.isabs(path):
+        """Checkpoint paths made absolute in the process's cwd when the processes ran in
+        different directories (``cwd`` None: they shared one, paths stay as recorded)."""
+        if path is None or self.cwd is None:
+            return path
+        if not os.path.isabs(path):
             path = os.path.join(self.cwd, path)
         return os.path.normpath(path)
 
@@ -121,10 +122,15 @@ class _Member:
 def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
     """Join the traces ``raws`` (one per process) into one merged index (module doc)."""
     processes = tell_apart([_process(number, raw) for number, raw in enumerate(raws, start=1)])
+    # Relative checkpoint paths mean the same file only in the same working directory.
+    cwds = {raw.header.cwd for raw in raws if any(isinstance(r, SessionRecord)
+                                                   for r in raw.records)}
+    common = cwds.pop() if len(cwds) == 1 else None
     members: list[_Member] = []
     checkpoints: dict[str, CheckpointRecord] = {}
     for process, raw in zip(processes, raws):
-        members.extend(_members(process, raw, len(members), checkpoints))
+        members.extend(_members(process, raw, len(members), checkpoints,
+                                None if common is not None else raw.header.cwd))
     groups = _group(members)
     notes = _not_joined(processes, members, groups) + _missing(processes, raws)
     records: list[Any] = []
@@ -136,7 +142,7 @@ def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
     # The program is the one whose sessions come first (a ps runs none).
     first = raws[groups[0][0].process.number - 1] if groups else raws[0]
     header = Header(version=FORMAT_VERSION, tftrace=first.header.tftrace, created=created,
-                    script=first.header.script, python=first.header.python,
+                    script=first.header.script, cwd=common, python=first.header.python,
                     tensorflow=first.header.tensorflow)
     merged = RawTrace(path=path, header=header, records=records,
                       truncated=any(raw.truncated for raw in raws),
@@ -186,12 +192,13 @@ def cluster_of(raw: RawTrace) -> dict[str, tuple[str, ...]] | None:
 
 
 def _members(process: Process, raw: RawTrace, first: int,
-             checkpoints: dict[str, CheckpointRecord]) -> list[_Member]:
+             checkpoints: dict[str, CheckpointRecord], cwd: str | None) -> list[_Member]:
+    """The sessions of one process's trace; ``cwd`` (when the processes' working
+    directories differ) makes its checkpoint paths absolute."""
     variables: dict[int, dict[str, VariableRecord]] = {}
     savers: dict[int, list[SaverRecord]] = {}
     sessions: dict[int, _Member] = {}
     cluster = cluster_of(raw)
-    cwd = raw.header.cwd
     pending: list[Any] = []
     for record in raw.records:
         if isinstance(record, VariableRecord):
@@ -204,7 +211,8 @@ def _members(process: Process, raw: RawTrace, first: int,
                 variables=variables.setdefault(record.graph, {}),
                 savers=savers.setdefault(record.graph, []))
         elif isinstance(record, CheckpointRecord):
-            path = os.path.normpath(os.path.join(cwd or "", record.path))
+            path = record.path if cwd is None else os.path.normpath(
+                os.path.join(cwd, record.path))
             checkpoints[path] = replace(record, path=path)
         else:
             pending.append(record)
@@ -303,10 +311,14 @@ def _not_joined(processes: list[Process], members: list[_Member],
     if len(with_sessions) < 2:
         return []
     notes = []
+    saved, restored = _checkpoints_used(members)
     for process in processes:
         mine = [g for g in groups if any(m.process is process for m in g)]
         if not mine or any(len({m.process.number for m in g}) > 1 for g in mine):
             continue
+        n = process.number
+        if any(saved[n] & restored[o] or restored[n] & saved[o] for o in saved if o != n):
+            continue  # runs that hand checkpoints to each other: linked, not unrelated
         own = [m for m in members if m.process is process]
         if all(not m.record.remote for m in own):
             why = "its sessions are local (no tf.train.Server target)"
@@ -321,6 +333,23 @@ def _not_joined(processes: list[Process], members: list[_Member],
                      f"traces: {why}; shown apart, linked to the others only through "
                      "checkpoints")))
     return notes
+
+
+def _checkpoints_used(members: list[_Member]) -> tuple[dict[int, set], dict[int, set]]:
+    """process number -> checkpoint paths it saved, and those it restored (absolute)."""
+    saved: dict[int, set] = {}
+    restored: dict[int, set] = {}
+    for m in members:
+        n = m.process.number
+        saved.setdefault(n, set())
+        restored.setdefault(n, set())
+        for record in m.items:
+            if isinstance(record, RunRecord) and record.save is not None and record.save.path:
+                saved[n].add(m.path(record.save.path))
+            for w in record.writes:
+                if w.checkpoint is not None and w.kind in ("restore", "initializer"):
+                    restored[n].add(m.path(w.checkpoint))
+    return saved, restored
 
 
 def _missing(processes: list[Process], raws: Sequence[RawTrace]) -> list[MergeNote]:
@@ -365,17 +394,22 @@ def _merged_session(number: int, group: list[_Member],
     yield from _variables(number, group)
     yield from _savers(number, group)
     items = sorted(_items(group), key=lambda item: item.order)
-    for run, item in enumerate(items, start=1):
+    # A session of one process keeps its own run numbers; a joined one counts its runs
+    # in the merged order.
+    alone = len(group) == 1
+    for ordinal, item in enumerate(items, start=1):
+        run = item.local[0] if alone else ordinal
         provenance[(number, run)] = (item.member.process, item.member.record.session,
                                      *item.local)
-        yield _placed(item, number, run)
+        yield _placed(item, number, run, alone)
     for member in group:
         for error in member.errors:
             yield replace(error, session=number)
     ends = [m.end for m in group]
     if all(end is not None for end in ends):
         reads = {m.name(n): None for m in group for n in m.end.reads}
-        yield SessionEnd(session=number, runs=len(items), time=max(e.time for e in ends),
+        runs = ends[0].runs if alone else len(items)
+        yield SessionEnd(session=number, runs=runs, time=max(e.time for e in ends),
                          reads=tuple(reads))
 
 
@@ -492,8 +526,9 @@ def _local_runs(streak: StreakRecord, a: int, b: int) -> tuple[int, int]:
     return first, max(first, last)
 
 
-def _placed(item: _Item, session: int, run: int) -> Any:
-    """The item's record renumbered into the merged session, names and paths mapped."""
+def _placed(item: _Item, session: int, run: int, own_runs: bool) -> Any:
+    """The item's record renumbered into the merged session (``own_runs``: keeping the
+    process's run numbers), names and paths mapped."""
     member, record = item.member, item.record
     writes = tuple(replace(w, variable=member.name(w.variable),
                            sources=tuple(member.name(s) for s in w.sources),
@@ -511,9 +546,11 @@ def _placed(item: _Item, session: int, run: int) -> Any:
                        values=_names(member, record.values), save=save, error=error,
                        reads=tuple(member.name(n) for n in record.reads))
     a, b = item.counts
-    samples = tuple(StreakSample(run=run, count=s.count - a, values=_names(member, s.values))
+    samples = tuple(StreakSample(run=s.run if own_runs else run, count=s.count - a,
+                                 values=_names(member, s.values))
                     for s in record.samples if a < s.count <= b)
-    return StreakRecord(session=session, streak=run, first_run=run, last_run=run,
+    last_run = record.last_run if own_runs else run
+    return StreakRecord(session=session, streak=run, first_run=run, last_run=last_run,
                         count=b - a, location=record.location, fetches=record.fetches,
                         writes=writes, samples=samples, final=record.final, time=item.time,
                         last_time=record.last_time)
