@@ -15,6 +15,9 @@ trace.graph
 trace.lineage("dense/kernel")
 tftrace.views.text.explain_text(trace.explain("dense/kernel"))
 assert tftrace.cli.main(["explain", "tests/data/reinit.jsonl", "step"]) == 0
+merged = tftrace.load("tests/data/cluster_wipe")  # a cluster's traces, merged on the fly
+merged.diagnostics()
+assert tftrace.cli.main(["diff", "tests/data/cluster_wipe", "tests/data/cluster_clean"]) == 1
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "textual"))
 print("HEAVY", heavy)
 """
