@@ -408,9 +408,11 @@ def _merged_session(number: int, group: list[_Member],
     ends = [m.end for m in group]
     if all(end is not None for end in ends):
         reads = {m.name(n): None for m in group for n in m.end.reads}
-        runs = ends[0].runs if alone else len(items)
-        yield SessionEnd(session=number, runs=runs, time=max(e.time for e in ends),
-                         reads=tuple(reads))
+        if alone:  # everything it says holds as it is (fields of later versions too)
+            yield replace(ends[0], session=number, reads=tuple(reads))
+        else:
+            yield SessionEnd(session=number, runs=len(items),
+                             time=max(e.time for e in ends), reads=tuple(reads))
 
 
 def _variables(number: int, group: list[_Member]) -> Iterator[VariableRecord]:
