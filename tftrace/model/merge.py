@@ -552,10 +552,8 @@ def _placed(item: _Item, session: int, run: int, own_runs: bool) -> Any:
                                  values=_names(member, s.values))
                     for s in record.samples if a < s.count <= b)
     last_run = record.last_run if own_runs else run
-    return StreakRecord(session=session, streak=run, first_run=run, last_run=last_run,
-                        count=b - a, location=record.location, fetches=record.fetches,
-                        writes=writes, samples=samples, final=record.final, time=item.time,
-                        last_time=record.last_time)
+    return replace(record, session=session, streak=run, first_run=run, last_run=last_run,
+                   count=b - a, writes=writes, samples=samples, time=item.time)
 
 
 def _names(member: _Member, values: dict[str, Any]) -> dict[str, Any]:
