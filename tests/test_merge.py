@@ -349,3 +349,19 @@ def test_one_process_merged_alone_tells_the_same_story(path):
         except tftrace.errors.UnknownSession:
             continue
         assert _without_process(merged.explain(name).to_json()) == want
+
+
+def test_a_write_just_after_a_streak_began_comes_before_all_of_it(tmp_path):
+    # Worker 1 initializes 0.01 s into worker 0's 2 s streak of 10 runs (no counter drop
+    # to pin it): by time no run of the streak came before, so it all follows the write.
+    shutil.copy(CLEAN / "worker0.jsonl", tmp_path / "worker0.jsonl")
+    lines = (CLEAN / "worker1.jsonl").read_text().splitlines(keepends=True)
+    init = next(line for line in (WIPE / "worker1.jsonl").read_text().splitlines()
+                if '"fetches": ["init"]' in line).replace("1763891003.5", "1763891002.01")
+    lines.insert(5, init + "\n")
+    (tmp_path / "worker1.jsonl").write_text("".join(lines))
+    trace = tftrace.load(tmp_path)
+    assert [(e.kind, e.process.label, e.count) for e in trace.events("global_step")] == [
+        ("initializer", "worker:0", 1), ("initializer", "worker:1", 1),
+        ("update", "worker:0", 10), ("update", "worker:1", 5)]
+    assert "initializer-reset" not in rules(trace)

@@ -463,8 +463,8 @@ def _split(member: _Member, streak: StreakRecord, start: float,
            writes: list[tuple[_Member, RunRecord]]) -> Iterator[_Item]:
     names = {member.name(w.variable) for w in streak.writes}
     end = max(streak.last_time, start)
-    cuts: list[tuple[int, float]] = []  # (runs of the streak before the write, its time)
-    done = 0
+    # (runs of the streak before the piece, when the piece starts, 1: after another's write)
+    bounds: list[tuple[int, float, int]] = [(0, start, 0)]
     for other, run in sorted(writes, key=lambda pair: pair[1].time):
         if not start < run.time < end:
             continue
@@ -472,11 +472,12 @@ def _split(member: _Member, streak: StreakRecord, start: float,
                and other.name(w.variable) in names]
         if not hit:
             continue
+        done = bounds[-1][0]
         at = _split_point(member, streak, start, end, other, run, hit, done)
         if done < at < streak.count:
-            cuts.append((at, run.time))
-            done = at
-    bounds = [(0, start, 0)] + [(at, t, 1) for at, t in cuts]
+            bounds.append((at, run.time, 1))
+        elif at <= done:  # none of the piece's runs came before the write: it follows it
+            bounds[-1] = (done, run.time, 1)
     for i, (a, t, phase) in enumerate(bounds):
         b = bounds[i + 1][0] if i + 1 < len(bounds) else streak.count
         yield _Item(t, phase, member, streak, _local_runs(streak, a, b), counts=(a, b))
