@@ -121,7 +121,7 @@ class _Member:
 
 def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
     """Join the traces ``raws`` (one per process) into one merged index (module doc)."""
-    processes = tell_apart([_process(number, raw) for number, raw in enumerate(raws, start=1)])
+    processes = [_process(number, raw) for number, raw in enumerate(raws, start=1)]
     # Relative checkpoint paths mean the same file only in the same working directory.
     cwds = {raw.header.cwd for raw in raws if any(isinstance(r, SessionRecord)
                                                    for r in raw.records)}
@@ -132,6 +132,14 @@ def merge_traces(raws: Sequence[RawTrace], path: str) -> TraceIndex:
         members.extend(_members(process, raw, len(members), checkpoints,
                                 None if common is not None else raw.header.cwd))
     groups = _group(members)
+    # Two processes of one job and task in one merged session (a restarted worker) are
+    # told apart by pid; the same task in two clusters is told apart by the session.
+    told = {p.number for group in groups
+            for p in tell_apart(list({m.process.number: m.process for m in group}.values()))
+            if p.same_task}
+    processes = [replace(p, same_task=True) if p.number in told else p for p in processes]
+    for member in members:
+        member.process = processes[member.process.number - 1]
     notes = _not_joined(processes, members, groups) + _missing(processes, raws)
     records: list[Any] = []
     provenance: dict[tuple[int, int], tuple[Process, int, int, int]] = {}
