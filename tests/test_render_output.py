@@ -178,6 +178,30 @@ def test_renders_a_valid_svg_showing_the_bug(tmp_path):
     assert "restore · run 1 — overwritten at run 2" in text
 
 
+def _svg_lines(svg: str) -> list[str]:
+    """The SVG's text as a browser shows it: each <text> loses its leading and trailing
+    ASCII spaces (SVG's default white-space handling), texts on one baseline are joined."""
+    root = ET.fromstring(svg)
+    lines: dict[str, str] = {}
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        shown = "".join(t.itertext()).strip(" \t\r\n")
+        lines[t.get("y")] = lines.get(t.get("y"), "") + shown
+    return [line.replace("\xa0", " ").strip() for line in lines.values()]
+
+
+@pytest.mark.dot
+def test_svg_text_keeps_its_spaces(tmp_path):
+    # dot splits styled text into several <text> elements; the spaces between them must
+    # survive ("checkpointckpt/..." was what a browser showed).
+    out = tmp_path / "bug.svg"
+    assert main(["render", EXAMPLE, "-o", str(out)]) == 0
+    for svg in (out.read_text(encoding="utf-8"), tftrace.load(EXAMPLE)._repr_html_()):
+        svg = svg[svg.index("<svg"):svg.index("</svg>") + 6]
+        lines = _svg_lines(svg)
+        assert "checkpoint ckpt/restore_then_init/model.ckpt" in lines, lines
+        assert "✗ error restore-overwritten (session 2, run 2):" in lines, lines
+
+
 @pytest.mark.dot
 def test_renders_a_valid_pdf(tmp_path):
     out = tmp_path / "bug.pdf"
