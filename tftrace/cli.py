@@ -180,7 +180,11 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
         "each variable's current origin is bold, overwritten ones grey and dashed, failed "
         "runs and the variables that findings name are red. The format follows OUT's "
         "suffix: .png, .svg and .pdf need Graphviz's dot, .dot (text) needs nothing; "
-        "-o - writes DOT to stdout. Without --session, the last session.",
+        "-o - writes DOT to stdout. Without --session, the last session. Big traces "
+        "stay readable: beyond --max-nodes variables, those sharing scope and history "
+        "collapse into one box, and scopes whose variables do not are summarized "
+        "(\"encoder/ — 412 variables: 400 restored from ...\"); the title says what was "
+        "collapsed.",
         _examples("tftrace render trace.json -o trace.png",
                   "tftrace render trace.json -o bug.svg --problems",
                   "tftrace render trace.json -o enc.png --session 2 --scope encoder",
@@ -205,6 +209,9 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
                              "into one box each (default: 60)")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="left to right (default) or top to bottom")
+    parser.add_argument("--dot-timeout", type=float, metavar="SECONDS", default=None,
+                        help="give up when Graphviz's dot takes longer than this "
+                             "(default: 60)")
 
 
 def _session_or_all(text: str) -> int | str:
@@ -227,7 +234,12 @@ def _render(args: argparse.Namespace) -> int:
         sys.stdout.write(dot.to_dot(_load(args.trace), **options))
         return EXIT_OK
     dot.check_output(args.output)  # a bad suffix or a missing dot before loading anything
-    dot.render(_load(args.trace), args.output, **options)
+    timeout = dot.DOT_TIMEOUT if args.dot_timeout is None else args.dot_timeout
+    if timeout <= 0:
+        raise TftraceError(f"--dot-timeout must be more than 0 seconds, not {timeout:g}")
+    dot.render(_load(args.trace), args.output, dot_timeout=timeout,
+               progress=lambda line: print(f"tftrace: {printable(line)}", file=sys.stderr),
+               **options)
     return EXIT_OK
 
 

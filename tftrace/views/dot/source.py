@@ -19,6 +19,7 @@ from typing import Iterator
 from tftrace.views.dot.diagram import (
     CURRENT,
     DISCARDED,
+    EARLIER,
     FAILED,
     FROM,
     KEPT,
@@ -124,16 +125,25 @@ def _variable(box: VariableBox) -> str:
     rows = [f"<b>{html_text(box.title)}</b>"]
     if box.dtype_shape:
         rows.append(_small(html_text(box.dtype_shape), DARK_GREY))
-    origin = f"origin: {box.origin}"
-    if box.updates:
-        origin += f" + {box.updates} update{'s' if box.updates != 1 else ''}"
-    rows.append(_small(html_text(origin)))
+    if box.summary_of is not None:
+        rows += [_small(html_text(line)) for line in box.summary]
+    else:
+        origin = f"origin: {box.origin}"
+        if box.updates:
+            origin += f" + {box.updates} update{'s' if box.updates != 1 else ''}"
+        rows.append(_small(html_text(origin)))
     if box.non_finite:
         rows.append(_small(f"<b>{html_text('value: ' + box.non_finite)}</b>", FAILED_COLOR))
     if box.replaced:
         rows.append(_small(f"<i>{html_text('replaced: ' + box.replaced)}</i>", DARK_GREY))
     for severity, rule in _problem_rules(box):
-        rows.append(_small(f"<b>{SEVERITY_MARKS[severity]} {html_text(rule)}</b>",
+        named = ""
+        if box.summary_of is not None:  # how many of the summarized variables it names
+            names = set(box.names)
+            count = len({n for d in box.problems if d.rule == rule for n in d.variables
+                         if n in names})
+            named = f" ({count})"
+        rows.append(_small(f"<b>{SEVERITY_MARKS[severity]} {html_text(rule)}{named}</b>",
                            SEVERITY_COLORS[severity]))
     style = "rounded,filled" + (",dashed" if box.origin_kind == "uninitialized" else "")
     severity = box.severity
@@ -166,10 +176,17 @@ def _run(run: RunBox) -> str:
         color = FAILED_COLOR if run.kind == "failed" else DARK_GREY
         return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"{FILLS[run.kind]}\", "
                 f"color=\"{color}\", fontcolor=\"{color}\", style=\"rounded,filled,dashed\"];")
+    if run.kind == EARLIER:
+        rows = [f"<b>{run.distinct} earlier writes</b>", _small(html_text(f"runs {run.runs}"))]
+        return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"#fafafa\", "
+                f"color=\"{GREY}\", fontcolor=\"{DARK_GREY}\", style=\"rounded,filled,dashed\"];")
     if run.kind == "update":
         count = f" ×{run.count}" if run.count != 1 else ""
         head = f"<b>update{count}</b>"
         runs = f"runs {run.runs}" if run.last_run != run.run else f"run {run.run}"
+    elif run.distinct > 1:
+        head = f"<b>{html_text(run.kind)}</b>" + (" (fed values)" if run.fed else "")
+        runs = f"{run.distinct} runs, {run.runs}"
     else:
         head = f"<b>{html_text(run.kind)}</b>" + (" (fed value)" if run.fed else "")
         runs = f"run {run.run}"
