@@ -31,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     0
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):  # bare `tftrace`: the help, not just a usage error
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         return args.handler(args)
     except TftraceError as e:
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "tftrace explain trace.json dense/kernel"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"tftrace {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(commands)
     _add_check(commands)
     _add_explain(commands)
@@ -112,16 +116,20 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         "Say where VAR's value came from — its initializer, a restore from a checkpoint "
         "(which key of which file), an assign (from which variables) — what overwrote it, "
         "and how many training updates followed; then list every write with its run, "
-        "call site and value summary. Without --session, the last session that has VAR.",
-        _examples("tftrace explain trace.json dense/kernel",
+        "call site and value summary. Without --session, the last session that has VAR. "
+        "Without VAR, list every variable of the session with where its value came from.",
+        _examples("tftrace explain trace.json            # every variable, one line each",
+                  "tftrace explain trace.json dense/kernel",
                   "tftrace explain trace.json dense/kernel:0 --session 1",
                   "tftrace explain trace.json global_step --format json | jq .origin"),
         _explain)
     parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
-    parser.add_argument("variable", metavar="VAR",
-                        help="a variable name, with or without ':0' (e.g. dense/kernel)")
+    parser.add_argument("variable", metavar="VAR", nargs="?",
+                        help="a variable name, with or without ':0' (e.g. dense/kernel); "
+                             "without it, every variable is listed")
     parser.add_argument("--session", type=int, metavar="N",
-                        help="the session number (default: the last one that has VAR)")
+                        help="the session number (default: the last one that has VAR, or "
+                             "the last session)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default), json for scripts")
 
@@ -130,6 +138,14 @@ def _explain(args: argparse.Namespace) -> int:
     from tftrace.views import text
 
     trace = _load(args.trace)
+    if args.variable is None:
+        if not trace.sessions:
+            raise TftraceError(f"{args.trace}: the trace has no sessions")
+        session = trace.sessions[-1].number if args.session is None else args.session
+        trace.session(session)  # UnknownSession names the ones there are
+        listing = text.variables_json if args.format == "json" else text.variables_text
+        print(listing(trace, session))
+        return EXIT_OK
     explanation = trace.explain(args.variable, args.session)
     render = text.explain_json if args.format == "json" else text.explain_text
     print(render(explanation))

@@ -9,13 +9,15 @@ recolour the terminal.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tftrace.model import Event, Explanation
 from tftrace.model.display import format_shape, format_summary, printable
 # The verdict is the model's wording (Explanation.verdict, the JSON, the TUI share it).
 from tftrace.model.explain import attempted_kind, run_at, verdict
 
-__all__ = ["explain_json", "explain_text", "timeline_table", "verdict"]
+__all__ = ["explain_json", "explain_text", "timeline_table", "verdict", "variables_text",
+           "variables_json"]
 
 TIMELINE_COLUMNS = ("kind", "run", "count", "location", "source", "value")
 
@@ -66,3 +68,55 @@ def _timeline_row(event: Event) -> tuple[str, ...]:
         where = "from " + ", ".join(printable(s) for s in event.sources)
     return (event.kind, event.runs, str(event.count), printable(event.location or "-"),
             where, format_summary(event.value))
+
+
+# --- every variable (`tftrace explain TRACE` without VAR) -------------------------------
+
+_ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
+                 "uninitialized": "no value"}
+
+
+def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:
+    """Each variable of ``session``: its origin, updates since, and the rules of the
+    findings naming it (warnings and errors first)."""
+    rules: dict[str, list[str]] = {}
+    for d in trace.diagnostics():
+        if d.session == session:
+            for name in dict.fromkeys(d.variables):
+                rules.setdefault(name, []).append(f"{d.severity} {d.rule}")
+    rows = []
+    for name in trace.variable_names(session):
+        origin = trace.origin(name, session)
+        rows.append({"variable": name, "origin": origin.to_json(),
+                     "updates_since_origin": trace.updates_since_origin(name, session),
+                     "findings": rules.get(name, [])})
+    return rows
+
+
+def variables_json(trace: Any, session: int) -> str:
+    """``tftrace explain TRACE --format json`` without VAR."""
+    return json.dumps({"session": session, "variables": variable_rows(trace, session)},
+                      indent=2)
+
+
+def variables_text(trace: Any, session: int) -> str:
+    """``tftrace explain TRACE`` without VAR: one line per variable of ``session``, with
+    where its value came from, then how to ask about one."""
+    rows = variable_rows(trace, session)
+    sessions = len(trace.sessions)
+    other = f"; --session N for another of the {sessions}" if sessions > 1 else ""
+    lines = [f"session {session}: {len(rows)} variable{'s' if len(rows) != 1 else ''}"
+             f"{other}", ""]
+    table = [("variable", "origin", "updates", "findings")]
+    for row in rows:
+        origin = row["origin"]
+        text = _ORIGIN_WORDS.get(origin["kind"], origin["kind"])
+        if origin["run"] is not None:
+            text += f" (run {origin['run']})"
+        table.append((printable(row["variable"]), text, str(row["updates_since_origin"]),
+                      ", ".join(row["findings"]) or "-"))
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[3]
+              for r in table]
+    lines += ["", "tftrace explain TRACE VAR says where one variable's value came from"]
+    return "\n".join(lines)
