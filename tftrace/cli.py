@@ -304,7 +304,7 @@ def _add_view(commands: argparse._SubParsersAction) -> None:
         "value came from (restored, initialized, assigned, uninitialized) and with its "
         "findings; a variable's timeline, lineage and findings; every finding; the "
         "sessions and their runs. Press ? inside for the keys. Needs Textual "
-        "(pip install 'tftrace[tui]').",
+        "(pip install textual, or the tui extra when installing tftrace).",
         _examples("tftrace view trace.json",
                   "tftrace view --follow trace.json   # while the traced program runs",
                   "tftrace view trace.json --session 1"),

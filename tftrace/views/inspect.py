@@ -88,7 +88,7 @@ def _read_keys(prefix: str, trace: Any) -> tuple[dict[str, tuple[Any, str]], str
         if recorded is not None:
             return recorded, "trace"
         raise TftraceError("reading a checkpoint needs TensorFlow (pip install "
-                           "'tftrace[tf]'), or --against a trace that recorded it") from None
+                           "tensorflow), or --against a trace that recorded it") from None
     if not os.path.exists(prefix + ".index"):
         if recorded is not None:
             return recorded, "trace"

@@ -40,7 +40,9 @@ def require_textual() -> None:
     try:
         import textual  # noqa: F401
     except ModuleNotFoundError:
-        raise TftraceError("tftrace view needs Textual: pip install 'tftrace[tui]'") from None
+        # tftrace is not on a package index: name the package itself, not our extra.
+        raise TftraceError("tftrace view needs Textual: pip install textual (or install "
+                           "tftrace with its tui extra)") from None
 
 
 def run(trace: "Trace", *, follow: bool = False, session: int | None = None) -> int:

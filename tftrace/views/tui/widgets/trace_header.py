@@ -41,6 +41,12 @@ def header_text(app) -> Text:  # app: TftraceApp (not imported: it imports the s
                 word = {"error": "error", "warning": "warning", "info": "info"}[severity]
                 plural = "s" if n != 1 and severity != "info" else ""
                 text.append(f" {marker} {n} {word}{plural} ", style=style)
+        where = sorted({d.session for d in findings.diagnostics})
+        if where and where != [app.session]:
+            # The counts are the whole trace's: say where they are, so that session 1
+            # showing "1 error" and no marked variable is not a puzzle.
+            label = "session" if len(where) == 1 else "sessions"
+            text.append(f"in {label} {', '.join(map(str, where))} ", style="dim")
     if app.follow:
         text.append(" ● live ", style="bold green")
     elif trace.truncated:
