@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from tftrace import __version__
@@ -306,12 +307,14 @@ def _add_view(commands: argparse._SubParsersAction) -> None:
         "sessions and their runs. Press ? inside for the keys. Needs Textual "
         "(pip install textual, or the tui extra when installing tftrace).",
         _examples("tftrace view trace.json",
-                  "tftrace view --follow trace.json   # while the traced program runs",
+                  "tftrace view --follow trace.json   # while the traced program runs "
+                  "(or before: it waits for the file)",
                   "tftrace view trace.json --session 1"),
         _view)
     parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
     parser.add_argument("-f", "--follow", action="store_true",
-                        help="re-read the trace as the traced program writes it")
+                        help="re-read the trace as the traced program writes it; wait "
+                             "for it when it does not exist yet")
     parser.add_argument("--session", type=int, metavar="N",
                         help="the session to show first (default: the last one)")
 
@@ -321,7 +324,38 @@ def _view(args: argparse.Namespace) -> int:
     from tftrace.views import tui
 
     tui.require_textual()
-    return tui.run(_load(args.trace), follow=args.follow, session=args.session)
+    if args.follow:
+        tui.require_terminal()  # before waiting, possibly long, for the trace
+        try:
+            trace = _wait_for_trace(args.trace)
+        except KeyboardInterrupt:
+            return 130
+    else:
+        trace = _load(args.trace)
+    return tui.run(trace, follow=args.follow, session=args.session)
+
+
+#: ``view --follow``: how often to look for a trace that does not exist yet, in seconds.
+WAIT_INTERVAL = 0.5
+
+
+def _wait_for_trace(path: str) -> Trace:
+    """``view --follow`` on a trace not written yet (the viewer opened before the
+    program): wait until it exists and holds its first record, then load it."""
+    from tftrace.errors import TraceFormatError
+
+    if os.path.exists(path):
+        return _load(path)
+    print(f"tftrace: waiting for {printable(path)} to appear (start the traced program; "
+          "Ctrl-C to stop)", file=sys.stderr)
+    while True:
+        time.sleep(WAIT_INTERVAL)
+        if not os.path.exists(path):
+            continue
+        try:
+            return _load(path)
+        except TraceFormatError:
+            continue  # created but its first record not written yet
 
 
 def _load(path: str) -> Trace:

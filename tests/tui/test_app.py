@@ -406,6 +406,53 @@ def test_view_runs_the_app_on_the_loaded_trace(monkeypatch):
                    "path": "examples/traces/restore_then_init.json"}
 
 
+def test_view_follow_waits_for_a_trace_that_does_not_exist_yet(monkeypatch, tmp_path,
+                                                                capsys):
+    import sys
+
+    import tftrace.cli
+    from tftrace.views.tui.app import TftraceApp
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    ran = {}
+    monkeypatch.setattr(TftraceApp, "run", lambda self: ran.update(
+        sessions=len(self.trace.sessions), follow=self.follow))
+    path = tmp_path / "later.json"
+    waits = []
+
+    def program_starts(seconds):  # stands in for time.sleep: the program writes the trace
+        waits.append(seconds)
+        if len(waits) == 2:
+            path.write_text("")  # created, first record not written yet: keep waiting
+        elif len(waits) == 3:
+            path.write_text(Path("examples/traces/restore_then_init.json").read_text())
+
+    monkeypatch.setattr(tftrace.cli.time, "sleep", program_starts)
+    assert main(["view", "--follow", str(path)]) == 0
+    assert waits == [0.5] * 3 and ran == {"sessions": 2, "follow": True}
+    assert capsys.readouterr().err == (f"tftrace: waiting for {path} to appear (start the "
+                                       "traced program; Ctrl-C to stop)\n")
+
+
+@drive
+async def test_live_badge_goes_off_when_the_program_ended(settle, example):
+    app = create_app(example("restore_then_init"), follow=True, poll_interval=0.02)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one("#header")
+        assert "● live" in shown(header)  # every session closed, but just now
+        start = app.clock()
+        app.clock = lambda: start + 6  # no change to the file for 6 s
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if not app.live:
+                break
+        await settle(pilot)
+        assert "● live" not in shown(header) and " ended " in shown(header)
+
+
 def test_view_needs_textual(monkeypatch, capsys):
     monkeypatch.setitem(__import__("sys").modules, "textual", None)
     assert main(["view", "examples/traces/restore_then_init.json"]) == 2

@@ -45,6 +45,13 @@ def require_textual() -> None:
                            "tftrace with its tui extra)") from None
 
 
+def require_terminal() -> None:
+    """Raise a one-line :class:`TftraceError` unless stdin and stdout are terminals."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise TftraceError("tftrace view needs a terminal (stdin or stdout is not one); "
+                           "for text output use tftrace check or tftrace explain")
+
+
 def run(trace: "Trace", *, follow: bool = False, session: int | None = None) -> int:
     """Run the UI in this terminal until the person quits; return the exit code.
 
@@ -53,9 +60,7 @@ def run(trace: "Trace", *, follow: bool = False, session: int | None = None) -> 
     """
     if session is not None:
         trace.session(session)  # UnknownSession lists the sessions there are
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise TftraceError("tftrace view needs a terminal (stdin or stdout is not one); "
-                           "for text output use tftrace check or tftrace explain")
+    require_terminal()
     # A big trace is millions of objects that live as long as the process. Freezing them
     # keeps every full garbage collection from walking them all (measured: 0.5 s pauses
     # on a 100 000-event trace, on random keystrokes); refcounting still frees them.
