@@ -637,6 +637,13 @@ class _Builder:
                 counts[(event.kind, FEED if FEED in event.sources else "")] += 1
         lines = [_origin_count(kind, where, n) for (kind, where), n in
                  sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+        replaced: dict[str, int] = defaultdict(int)
+        for m in members:
+            what = _replaced(m.events, _origin_position(m.events))
+            if what and not what[0].isdigit():  # "restore · run 1 + 3 updates"
+                replaced[what.split(" ·")[0]] += 1
+        lines += [f"{n} of them replaced a{'n' if kind[0] in 'aeiou' else ''} {kind}"
+                  for kind, n in sorted(replaced.items())]
         trained = [m for m in members if _updates_since_origin(m.events)]
         if trained:
             total = sum(_updates_since_origin(m.events) for m in trained)
