@@ -489,3 +489,15 @@ def test_a_large_trace_indexes_every_write(tmp_path):
     assert trace.updates_since_origin("layer5/v512") == 0
     assert len(trace.events("layer5/v512")) == 11
     assert trace.origin("layer5/v512").kind == "assign"
+
+def test_explain_runs_the_rules_only_when_its_findings_are_asked_for(monkeypatch):
+    # The TUI explains on its UI thread and has the findings already: no second check.
+    trace = load("restore_then_init.jsonl")
+    ran = []
+    real = Trace.diagnostics
+    monkeypatch.setattr(Trace, "diagnostics",
+                        lambda self, *a: ran.append(1) or real(self, *a))
+    explanation = trace.explain("dense/kernel")
+    assert explanation.verdict.endswith("then overwritten by the initializer at train.py:44")
+    assert ran == []
+    assert [d.rule for d in explanation.findings][0] == "restore-overwritten" and ran

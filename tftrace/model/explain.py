@@ -8,8 +8,9 @@ ckpt/m key w at train.py:42, then overwritten by the initializer at train.py:44"
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterable
 
 from tftrace.model.display import format_summary, printable
 from tftrace.model.events import FEED, Event, Origin
@@ -35,9 +36,15 @@ class Explanation:
     events: tuple[Event, ...]
     record: VariableRecord
     failed: tuple[RunRecord, ...] = ()
-    #: The findings of ``tftrace check`` that name the variable in this session (the
-    #: :class:`~tftrace.model.diagnostics.Diagnostic` objects), most severe first.
-    findings: tuple[Any, ...] = ()
+    # The findings, or how to get them: running every rule costs far more than the rest,
+    # and the TUI, which has its own, only needs the verdict.
+    find: tuple[Any, ...] | Callable[[], Iterable[Any]] = field(default=(), compare=False)
+
+    @cached_property  # a frozen dataclass still has a __dict__ for this
+    def findings(self) -> tuple[Any, ...]:
+        """The findings of ``tftrace check`` that name the variable in this session (the
+        :class:`~tftrace.model.diagnostics.Diagnostic` objects), most severe first."""
+        return tuple(self.find() if callable(self.find) else self.find)
 
     @property
     def verdict(self) -> str:
@@ -91,7 +98,7 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 def explain(index: TraceIndex, variable: str, session: int,
-            findings: tuple[Any, ...] = ()) -> Explanation:
+            findings: tuple[Any, ...] | Callable[[], Iterable[Any]] = ()) -> Explanation:
     """Explain ``variable`` (a resolved name) in ``session`` (a resolved number)."""
     return Explanation(variable=variable, session=session,
                        origin=origin(index, variable, session),
@@ -99,7 +106,7 @@ def explain(index: TraceIndex, variable: str, session: int,
                        events=tuple(events(index, variable, session)),
                        record=index.variables_of(session)[variable],
                        failed=tuple(index.failed_writes.get((session, variable), ())),
-                       findings=tuple(findings))
+                       find=findings)
 
 
 def _checkpoint_key(event: Event) -> str:

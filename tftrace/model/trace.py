@@ -196,7 +196,8 @@ class Trace:
         ('initializer', 2, 'train.py:44')
         """
         name, session = self._locate(variable, session)
-        return explain(self._index, name, session, self.diagnostics_for(name, session))
+        return explain(self._index, name, session,
+                       lambda: self.diagnostics_for(name, session))  # run when asked
 
     def diagnostics(self, min_severity: str = "info") -> list[Diagnostic]:
         """Every finding of ``tftrace check``, most severe first (computed once).
