@@ -223,7 +223,8 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
                         help="only variables named by a warning or an error")
     parser.add_argument("--max-nodes", type=int, metavar="N",
                         help="beyond N variables, those sharing scope and history collapse "
-                             "into one box each (default: 60)")
+                             "into one box each, and scopes whose variables do not are "
+                             "summarized in one box each (default: 60)")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="left to right (default) or top to bottom")
     parser.add_argument("--dot-timeout", type=float, metavar="SECONDS", default=None,

@@ -376,9 +376,10 @@ class _Builder:
             boxed_sessions=len(self.sessions) > 1)
 
     def cap_links(self, parts: list[SessionPart]) -> list[SessionPart]:
-        """At most ``edge_limit(max_nodes)`` edges: the current origins and failures are
-        kept first, what was overwritten goes first; run boxes left without an edge go."""
-        limit = edge_limit(self.options.max_nodes)
+        """At most ``edge_limit(max_nodes)`` edges per session drawn: the current origins
+        and failures are kept first, what was overwritten goes first; run boxes left
+        without an edge go."""
+        limit = edge_limit(self.options.max_nodes) * len(self.sessions)
         if len(self.links) <= limit:
             return parts
         ranked = sorted(range(len(self.links)),
