@@ -249,7 +249,8 @@ class Trace:
         ``session``: a number, ``"all"``, or None for the last session; ``variables`` and
         ``scopes`` select what to draw, ``problems`` keeps the variables named by warnings
         and errors; beyond ``max_nodes`` variables, those sharing scope and history
-        collapse into one box. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
+        collapse into one box, and scopes whose variables do not share one are summarized
+        in one box each. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
 
         >>> dot = Trace.load("examples/traces/restore_then_init.json").to_dot()
         >>> "restore-overwritten" in dot
