@@ -51,8 +51,10 @@ class Explanation:
         """Where the value came from, in one line (the first line of ``tftrace explain``).
 
         >>> import tftrace
-        >>> tftrace.load("tests/data/restore_then_init.jsonl").explain("dense/kernel").verdict
-        'dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42, then overwritten by the initializer at train.py:44'
+        >>> trace = tftrace.load("tests/data/restore_then_init.jsonl")
+        >>> print(trace.explain("dense/kernel").verdict)  # doctest: +NORMALIZE_WHITESPACE
+        dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42,
+        then overwritten by the initializer at train.py:44
         """
         return verdict(self)
 

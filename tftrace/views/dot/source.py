@@ -84,7 +84,8 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
     indent = "  "
     if d.boxed_sessions:
         yield f"  subgraph cluster_session{part.number} {{"
-        yield (f"    graph [label=<<b>{keep_spaces(html_text(part.heading))}</b>>, style=\"rounded\", "
+        heading = keep_spaces(html_text(part.heading))
+        yield (f"    graph [label=<<b>{heading}</b>>, style=\"rounded\", "
                f"color=\"{DARK_GREY}\", fontsize=12, margin=12];")
         indent = "    "
     for run in part.runs:
@@ -104,7 +105,8 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
                 yield f"{indent}{_variable(box)}"
             continue
         yield f"{indent}subgraph cluster_s{part.number}_{n} {{"
-        yield (f"{indent}  graph [label=<{keep_spaces(html_text(scope + '/'))}>, style=\"rounded,dashed\", "
+        label = keep_spaces(html_text(scope + '/'))
+        yield (f"{indent}  graph [label=<{label}>, style=\"rounded,dashed\", "
                f"color=\"#bdbdbd\", fontcolor=\"{DARK_GREY}\", fontsize=10];")
         for box in boxes:
             yield f"{indent}  {_variable(box)}"
@@ -174,12 +176,14 @@ def _run(run: RunBox) -> str:
         if run.location:
             rows.append(_small(html_text(run.location)))
         color = FAILED_COLOR if run.kind == "failed" else DARK_GREY
-        return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"{FILLS[run.kind]}\", "
-                f"color=\"{color}\", fontcolor=\"{color}\", style=\"rounded,filled,dashed\"];")
+        return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, "
+                f"fillcolor=\"{FILLS[run.kind]}\", color=\"{color}\", fontcolor=\"{color}\", "
+                "style=\"rounded,filled,dashed\"];")
     if run.kind == EARLIER:
         rows = [f"<b>{run.distinct} earlier writes</b>", _small(html_text(f"runs {run.runs}"))]
         return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"#fafafa\", "
-                f"color=\"{GREY}\", fontcolor=\"{DARK_GREY}\", style=\"rounded,filled,dashed\"];")
+                f"color=\"{GREY}\", fontcolor=\"{DARK_GREY}\", "
+                "style=\"rounded,filled,dashed\"];")
     if run.kind == "update":
         count = f" ×{run.count}" if run.count != 1 else ""
         head = f"<b>update{count}</b>"
@@ -192,7 +196,8 @@ def _run(run: RunBox) -> str:
         runs = f"run {run.run}"
     rows = [head, _small(html_text(runs + where))]
     color = KIND_COLORS.get(run.kind, DARK_GREY)
-    return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"{FILLS.get(run.kind, '#ffffff')}\","
+    return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, "
+            f"fillcolor=\"{FILLS.get(run.kind, '#ffffff')}\","
             f" color=\"{color}\"];")
 
 
@@ -214,7 +219,8 @@ def _checkpoint(box: CheckpointBox) -> str:
         rows.append(_row(_small(html_text(note), DARK_GREY)))
     table = (f"<table border=\"1\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"3\" "
              f"color=\"{CHECKPOINT_BORDER}\" bgcolor=\"#fffdf7\">{''.join(rows)}</table>")
-    return f"{box.id} [shape=plain, style=\"\", label=<{keep_spaces(table)}>, tooltip={quoted(box.path)}];"
+    return (f"{box.id} [shape=plain, style=\"\", label=<{keep_spaces(table)}>, "
+            f"tooltip={quoted(box.path)}];")
 
 
 # --- edges ----------------------------------------------------------------------------------
