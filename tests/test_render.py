@@ -520,6 +520,9 @@ def test_nodes_and_edges_are_capped_strictly(tmp_path):
     assert diagram.notes[-1] == ("1400 of 1600 edges are not drawn (at most 200; current "
                                  "origins and failures first)")
     assert sum(1 for link in diagram.links if link.status == "current") == 40
+    # every box left has an edge: nodes are bounded by the variables plus the edges
+    linked = {end for link in diagram.links for end in (link.source, link.target)}
+    assert {r.id for r in diagram.runs} <= linked
 
 
 @pytest.mark.dot

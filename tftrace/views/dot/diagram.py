@@ -863,7 +863,10 @@ class _Builder:
     def checkpoint_boxes(self) -> tuple[CheckpointBox, ...]:
         """Checkpoint boxes numbered in path order; links are rewritten to their ids."""
         boxes, ids, ports = [], {}, {}
-        for n, path in enumerate(sorted(self.checkpoint_ids, key=natural_key), 1):
+        linked = {end for link in self.links for end in (link.source, link.target)}
+        paths = [p for p in sorted(self.checkpoint_ids, key=natural_key)
+                 if f"checkpoint:{p}" in linked]  # cap_links may have dropped all of them
+        for n, path in enumerate(paths, 1):
             ids[f"checkpoint:{path}"] = f"c{n}"
             rows = []
             for m, text in enumerate(sorted(self.rows[path], key=natural_key), 1):
