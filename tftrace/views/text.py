@@ -47,6 +47,16 @@ def explain_text(explanation: Explanation) -> str:
         lines += ["", "  failed attempts to write it:"]
         lines += [f"  run {run.run} {run_at(run)}: {attempted_kind(run, explanation.variable)}"
                   f" ({printable(run.error.type)})" for run in explanation.failed]
+    if explanation.findings:
+        # What `check` says about it, with the fix: the verdict tells what, this how.
+        lines += ["", "  findings (tftrace check has the details):"]
+        for d in explanation.findings:
+            where = ", ".join(p for p in (f"run {d.run}" if d.run is not None else "",
+                                          printable(d.location or "")) if p)
+            lines.append(f"  {d.severity:<7} {printable(d.rule)}"
+                         + (f"  ({where})" if where else ""))
+            if d.hint:
+                lines.append(f"          hint: {printable(d.hint)}")
     return "\n".join(lines)
 
 
