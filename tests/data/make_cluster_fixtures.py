@@ -108,3 +108,13 @@ write("tests/data/pretrain.jsonl", [
     streak(2, 101, 100, T + 2, T + 50, [(1, 1), (64, 64), (100, 100)], loc="pretrain.py:36"),
     dict(save(102, T + 51, "/tmp/pretrain/model.ckpt-100", 100), location="pretrain.py:38"),
     end(103, T + 52)])
+# the waiting worker: cluster_clean's worker 1 with a read that failed before the chief's
+# initializer (FailedPreconditionError), then its training
+lines = open("tests/data/cluster_clean/worker1.jsonl").readlines()
+failed = {"type": "run", "session": 1, "run": 1, "time": T + 1001.6, "duration": 0.01,
+          "location": "trainer.py:39", "fetches": ["loss:0"], "writes": [], "values": {},
+          "save": None, "error": {"type": "FailedPreconditionError",
+                                  "message": "Could not find variable w",
+                                  "uninitialized": ["w"]}, "reads": ["w"]}
+lines.insert(5, json.dumps(failed) + "\n")
+open("tests/data/cluster_waiting_worker.jsonl", "w").writelines(lines)
