@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -48,27 +47,21 @@ def can_unshare():
                           timeout=30).returncode == 0
 
 
-def run_isolated(tmp_path, script, pattern):
+def run_isolated(bounded, tmp_path, script, pattern):
     (tmp_path / "late_server.py").write_text(script)
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("TFTRACE_TRACE", None)
     command = ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
                sys.executable, "-m", "tftrace", "run", "-o", pattern, "late_server.py"]
-    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("the script did not finish in 180 s")
-    assert proc.returncode == 0, err
+    code, out, err = bounded(command, 180, cwd=tmp_path, env=env)
+    assert code == 0, err
     return out, err
 
 
 @pytest.mark.skipif(not can_unshare(), reason="needs root and unshare for a private network")
-def test_a_pattern_guessed_before_the_server_is_renamed_once_the_task_is_known(tmp_path):
-    out, err = run_isolated(tmp_path, LATE_SERVER, "traces/{job}{task}-{pid}.json")
+def test_a_pattern_guessed_before_the_server_is_renamed_once_the_task_is_known(tmp_path,
+                                                                              bounded):
+    out, err = run_isolated(bounded, tmp_path, LATE_SERVER, "traces/{job}{task}-{pid}.json")
     before = out.split("before: ")[1].splitlines()[0]
     after = out.split("after: ")[1].splitlines()[0]
     (guessed,) = ast.literal_eval(before)  # the list the script printed

@@ -260,9 +260,12 @@ def patch_server_lib(module: Any) -> None:
         original(self, *args, **kwargs)
         try:
             learn("server_def", **server_def_facts(self.server_def))
-            _open_default_trace()
         except Exception as e:
             _warn(f"could not read the tf.train.Server's definition: {type(e).__name__}: {e}")
+        try:
+            _open_default_trace()
+        except Exception as e:
+            _warn(f"could not open the trace: {type(e).__name__}: {e}")
 
     _wrap(server, {"__init__": (original, __init__)})
 
