@@ -14,7 +14,7 @@ import textwrap
 
 import pytest
 
-from tftrace.tracefile import ProcessRecord, SessionRecord, read_trace
+from tftrace.tracefile import ProcessRecord, SessionRecord, VariableRecord, read_trace
 
 pytestmark = pytest.mark.tf
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -101,3 +101,21 @@ def test_tracing_wraps_the_server_and_session_creators_and_restores_them(tmp_pat
     (session,) = [r for r in read_trace(tmp_path / "t.json").records
                   if isinstance(r, SessionRecord)]
     assert (session.remote, session.devices) == (False, {})
+
+
+@pytest.mark.parametrize("use_resource", [True, False], ids=["resource", "reference"])
+def test_variables_record_their_device_as_placed(tmp_path, use_resource):
+    import tensorflow as tf
+
+    import tftrace
+
+    with tf.Graph().as_default():
+        with tf.compat.v1.device(tf.compat.v1.train.replica_device_setter(ps_tasks=2)):
+            tf.compat.v1.get_variable("a", [2], use_resource=use_resource)
+            tf.compat.v1.get_variable("b", [2], use_resource=use_resource)
+        tf.compat.v1.get_variable("here", [2], use_resource=use_resource)
+        with tftrace.Session(trace=tmp_path / "t.json"):
+            pass  # variables are recorded when the session starts; nothing needs to run
+    devices = {r.name: r.device for r in read_trace(tmp_path / "t.json").records
+               if isinstance(r, VariableRecord)}
+    assert devices == {"a": "/job:ps/task:0", "b": "/job:ps/task:1", "here": None}
