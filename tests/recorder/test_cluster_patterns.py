@@ -6,6 +6,7 @@ network namespace (root + `unshare`), addressing only 127.0.0.1; elsewhere it is
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -79,21 +80,24 @@ def test_a_pattern_guessed_before_the_server_is_renamed_once_the_task_is_known(t
 
 def test_tracing_wraps_the_server_and_session_creators_and_restores_them(tmp_path):
     import tensorflow as tf
-    from tensorflow.python.training import monitored_session, server_lib
+    from tensorflow.python.training import monitored_session, server_lib, supervisor
 
     import tftrace
 
     classes = (server_lib.Server, monitored_session.ChiefSessionCreator,
-               monitored_session.WorkerSessionCreator)
+               monitored_session.WorkerSessionCreator, supervisor.Supervisor)
     before = [cls.__dict__["__init__"] for cls in classes]
     with tftrace.tracing(tmp_path / "t.json"):
         during = [cls.__dict__["__init__"] for cls in classes]
         assert all(d is not b and d.__wrapped__ is b for d, b in zip(during, before))
-        # A local MonitoredSession says nothing about a cluster role.
+        # A local MonitoredSession or Supervisor says nothing about a cluster role.
         with tf.Graph().as_default():
             tf.compat.v1.train.get_or_create_global_step()
             with tf.compat.v1.train.MonitoredTrainingSession() as sess:
                 sess.run(tf.compat.v1.train.get_global_step())
+        with tf.Graph().as_default():
+            tf.compat.v1.train.get_or_create_global_step()
+            tf.compat.v1.train.Supervisor(is_chief=True, logdir=None)
     assert [cls.__dict__["__init__"] for cls in classes] == before
     (process,) = [r for r in read_trace(tmp_path / "t.json").records
                   if isinstance(r, ProcessRecord)]
@@ -119,3 +123,32 @@ def test_variables_record_their_device_as_placed(tmp_path, use_resource):
     devices = {r.name: r.device for r in read_trace(tmp_path / "t.json").records
                if isinstance(r, VariableRecord)}
     assert devices == {"a": "/job:ps/task:0", "b": "/job:ps/task:1", "here": None}
+
+
+SUPERVISED = textwrap.dedent("""
+    import os
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    import tensorflow as tf
+    tf.compat.v1.disable_eager_execution()
+    step = tf.compat.v1.train.get_or_create_global_step()
+    sv = tf.compat.v1.train.Supervisor(is_chief=False, logdir=None)
+    with tf.compat.v1.Session() as sess:
+        sess.run(step.initializer)
+""")
+
+
+def test_a_supervisor_in_a_tf_config_task_says_whether_it_is_the_chief(tmp_path, bounded):
+    (tmp_path / "supervised.py").write_text(SUPERVISED)
+    env = dict(os.environ, PYTHONPATH=ROOT, TF_CONFIG=json.dumps(
+        {"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+         "task": {"type": "worker", "index": 1}}))
+    env.pop("TFTRACE_TRACE", None)
+    code, out, err = bounded([sys.executable, "-m", "tftrace", "run", "-o", "{job}{task}.json",
+                              "supervised.py"], 180, cwd=tmp_path, env=env)
+    assert code == 0, err
+    records = [r for r in read_trace(tmp_path / "worker1.json").records
+               if isinstance(r, ProcessRecord)]
+    last = records[-1]
+    assert (last.job, last.task, last.is_chief) == ("worker", 1, False)
+    assert last.sources == ("TF_CONFIG", "Supervisor")
+    assert last.cluster == {"worker": ("127.0.0.1:1", "127.0.0.1:2")}

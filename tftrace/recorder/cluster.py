@@ -10,6 +10,7 @@ three without changing the program:
   ``WorkerSessionCreator``: wrapping those classes' ``__init__`` tells whether this process
   is the chief (``MonitoredTrainingSession`` itself is re-exported under ``tf.compat.v1.train``
   by reference, so wrapping the function on its module would miss the usual call).
+- ``tf.compat.v1.train.Supervisor(is_chief=...)``, the older recipe, likewise.
 - ``TF_CONFIG`` (JSON in the environment: ``cluster`` and ``task``), read once.
 
 What is known goes into ``process`` records (written when a trace is opened and again when
@@ -32,6 +33,7 @@ from tftrace.tracefile.records import ProcessRecord
 
 SERVER_MODULE = "tensorflow.python.training.server_lib"
 MONITORED_MODULE = "tensorflow.python.training.monitored_session"
+SUPERVISOR_MODULE = "tensorflow.python.training.supervisor"
 TF_CONFIG = "TF_CONFIG"
 _ORIGINALS = "_tftrace_cluster_originals"
 
@@ -300,6 +302,29 @@ def _creator_init(original: Any, is_chief: bool, name: str) -> Any:
     return __init__
 
 
+def patch_supervisor(module: Any) -> None:
+    """Wrap ``Supervisor.__init__`` (the TF 1.x recipe: ``Supervisor(is_chief=...)`` then
+    ``prepare_or_wait_for_session(server.target)``). Its ``is_chief`` defaults to True even
+    in a single process, so it counts only in a process that is a task of a cluster."""
+    supervisor = module.Supervisor
+    if _ORIGINALS in supervisor.__dict__:
+        return
+    original = supervisor.__dict__["__init__"]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        try:
+            with _lock:
+                _read_tf_config()
+                in_cluster = _known.get("job") is not None
+            if in_cluster:
+                learn("Supervisor", is_chief=bool(self.is_chief))
+        except Exception as e:
+            _warn(f"could not record whether this process is the chief: {e}")
+
+    _wrap(supervisor, {"__init__": (original, __init__)})
+
+
 def _wrap(cls: type, methods: dict[str, tuple[Any, Any]]) -> None:
     saved = {}
     for name, (original, wrapper) in methods.items():
@@ -313,7 +338,7 @@ def _wrap(cls: type, methods: dict[str, tuple[Any, Any]]) -> None:
 
 def unpatch(module: Any) -> None:
     """Undo ``patch_server_lib`` / ``patch_session_creators`` on ``module``."""
-    for attr in ("Server", "ChiefSessionCreator", "WorkerSessionCreator"):
+    for attr in ("Server", "ChiefSessionCreator", "WorkerSessionCreator", "Supervisor"):
         cls = getattr(module, attr, None)
         saved = None if cls is None else cls.__dict__.get(_ORIGINALS)
         if saved is None:
@@ -332,4 +357,5 @@ def _open_default_trace() -> None:
     session.trace_state(None)
 
 
-PATCHES = {SERVER_MODULE: patch_server_lib, MONITORED_MODULE: patch_session_creators}
+PATCHES = {SERVER_MODULE: patch_server_lib, MONITORED_MODULE: patch_session_creators,
+           SUPERVISOR_MODULE: patch_supervisor}
