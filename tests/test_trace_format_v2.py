@@ -187,3 +187,27 @@ def test_the_committed_wipe_stories_are_the_ones_the_readme_tells():
     assert steps("wipe", "worker1") == [0, 5, 6, 8]  # its initializer, then 4 updates
     assert steps("restore_wipe", "worker0") == [16, 17, 18, 20, 4]
     assert steps("restore_wipe", "worker1") == [0, 5, 6, 8]
+
+
+def test_the_cluster_patches_fail_open_and_leave_the_programs_own_errors_alone(capsys):
+    """What wraps Server/session creators/Supervisor: a failure of tftrace's part is one
+    warning; the constructor's own exception passes through untouched."""
+    calls = []
+
+    class Built:
+        def __init__(self, fail=None):
+            if fail is not None:
+                raise fail
+            self.ok = True
+
+    def broken(instance):
+        calls.append(instance)
+        raise KeyError("inside tftrace")
+
+    cluster._wrap_init(Built, broken, "a thing")
+    assert Built().ok is True  # the program goes on
+    assert "tftrace: could not record a thing: KeyError" in capsys.readouterr().err
+    error = ValueError("port in use")
+    with pytest.raises(ValueError) as raised:
+        Built(fail=error)
+    assert raised.value is error and len(calls) == 1  # not called for a failed __init__

@@ -252,77 +252,71 @@ def session_devices(session: Any) -> dict[str, str]:
 # --- patches (installed with the session patch by `tftrace run` / tracing()) --------------
 
 def patch_server_lib(module: Any) -> None:
-    """Wrap ``Server.__init__``: learn job/task/cluster from its ``server_def``."""
-    server = module.Server
-    if _ORIGINALS in server.__dict__:
-        return
-    original = server.__dict__["__init__"]
+    """Wrap ``Server.__init__``: learn job/task/cluster from its ``server_def``, and open
+    the trace (a ps only serves: its trace is all that says it was part of the job)."""
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
+    def after(server: Any) -> None:
         try:
-            learn("server_def", **server_def_facts(self.server_def))
-        except Exception as e:
-            _warn(f"could not read the tf.train.Server's definition: {type(e).__name__}: {e}")
-        try:
+            learn("server_def", **server_def_facts(server.server_def))
+        finally:
             _open_default_trace()
-        except Exception as e:
-            _warn(f"could not open the trace: {type(e).__name__}: {e}")
 
-    _wrap(server, {"__init__": (original, __init__)})
+    _wrap_init(module.Server, after, "this tf.train.Server's task")
 
 
 def patch_session_creators(module: Any) -> None:
     """Wrap the chief and worker session creators MonitoredTrainingSession picks between."""
     for cls, is_chief in ((module.ChiefSessionCreator, True),
                           (module.WorkerSessionCreator, False)):
-        if _ORIGINALS in cls.__dict__:
-            continue
-        original = cls.__dict__["__init__"]
-        _wrap(cls, {"__init__": (original, _creator_init(original, is_chief, cls.__name__))})
+        _wrap_init(cls, _creator_seen(is_chief, cls.__name__), "whether this is the chief")
 
 
-def _creator_init(original: Any, is_chief: bool, name: str) -> Any:
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        try:
-            # Only a creator for a server says anything about a cluster role: a local
-            # MonitoredSession uses a ChiefSessionCreator too.
-            master = getattr(self, "_master", "") or ""
-            if isinstance(master, bytes):
-                master = master.decode("utf-8", "replace")
-            if master and is_remote(str(master)):
-                caller = sys._getframe(1).f_code.co_name
-                source = "MonitoredTrainingSession" if caller == "MonitoredTrainingSession" \
-                    else name
-                learn(source, is_chief=is_chief)
-        except Exception as e:
-            _warn(f"could not record whether this process is the chief: {e}")
+def _creator_seen(is_chief: bool, name: str) -> Any:
+    def after(creator: Any) -> None:
+        # Only a creator for a server says anything about a cluster role: a local
+        # MonitoredSession uses a ChiefSessionCreator too.
+        master = getattr(creator, "_master", "") or ""
+        if isinstance(master, bytes):
+            master = master.decode("utf-8", "replace")
+        if master and is_remote(str(master)):
+            # after <- the wrapped __init__ <- whoever built the creator
+            caller = sys._getframe(2).f_code.co_name
+            learn("MonitoredTrainingSession" if caller == "MonitoredTrainingSession" else name,
+                  is_chief=is_chief)
 
-    return __init__
+    return after
 
 
 def patch_supervisor(module: Any) -> None:
     """Wrap ``Supervisor.__init__`` (the TF 1.x recipe: ``Supervisor(is_chief=...)`` then
     ``prepare_or_wait_for_session(server.target)``). Its ``is_chief`` defaults to True even
     in a single process, so it counts only in a process that is a task of a cluster."""
-    supervisor = module.Supervisor
-    if _ORIGINALS in supervisor.__dict__:
+
+    def after(supervisor: Any) -> None:
+        with _lock:
+            _read_tf_config()
+            in_cluster = _known.get("job") is not None
+        if in_cluster:
+            learn("Supervisor", is_chief=bool(supervisor.is_chief))
+
+    _wrap_init(module.Supervisor, after, "whether this is the chief")
+
+
+def _wrap_init(cls: type, after: Callable[[Any], None], what: str) -> None:
+    """Wrap ``cls.__init__`` to call ``after(instance)`` once it has returned; a failure of
+    ``after`` is one warning, never the program's problem."""
+    if _ORIGINALS in cls.__dict__:
         return
-    original = supervisor.__dict__["__init__"]
+    original = cls.__dict__["__init__"]
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         try:
-            with _lock:
-                _read_tf_config()
-                in_cluster = _known.get("job") is not None
-            if in_cluster:
-                learn("Supervisor", is_chief=bool(self.is_chief))
+            after(self)
         except Exception as e:
-            _warn(f"could not record whether this process is the chief: {e}")
+            _warn(f"could not record {what}: {type(e).__name__}: {e}")
 
-    _wrap(supervisor, {"__init__": (original, __init__)})
+    _wrap(cls, {"__init__": (original, __init__)})
 
 
 def _wrap(cls: type, methods: dict[str, tuple[Any, Any]]) -> None:
