@@ -109,6 +109,16 @@ def test_sessions_on_a_server_are_remote_and_name_the_servers_they_see(cluster):
     assert incarnations[0] == incarnations[1]
 
 
+def test_a_session_created_before_its_ps_exists_is_recorded_without_waiting(cluster):
+    """Worker 1's session was created before the ps process started (listing devices then
+    would block the process, GIL held, until the ps answers): declared after its first
+    run, with the ps device it could not have seen at creation."""
+    (session,) = records(cluster, "worker1", SessionRecord)
+    (ps_started,) = records(cluster, "ps0", ProcessRecord)
+    assert session.time < ps_started.time
+    assert PS_DEVICE in session.devices
+
+
 def test_variables_record_the_device_that_holds_them(cluster):
     variables = {r.name: r for r in records(cluster, "worker1", VariableRecord)}
     assert set(variables) >= {"global_step", "linear/w", "linear/b"}
