@@ -13,6 +13,8 @@ every task, as a user would. Scenarios (examples/distributed/README.md tells the
     restore_wipe  the chief restores clean's final checkpoint (gs 16) and trains; the late
                   worker's initializer wipes the restored values (needs clean's checkpoint:
                   clean is run first when it is missing)
+    probes        not committed: what tests/recorder/test_cluster.py runs (readiness probes,
+                  a failed read before the chief initialized, a ps that starts late)
 
 The processes take turns through marker files in a sync directory (the trainer's --plan),
 never through sleeps, so every recording tells the same story. Network discipline: every
