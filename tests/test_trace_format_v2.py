@@ -211,3 +211,26 @@ def test_the_cluster_patches_fail_open_and_leave_the_programs_own_errors_alone(c
     with pytest.raises(ValueError) as raised:
         Built(fail=error)
     assert raised.value is error and len(calls) == 1  # not called for a failed __init__
+
+
+def test_upgrading_a_version_1_trace_keeps_its_story(tmp_path):
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location(
+        "upgrade_trace_v1", os.path.join(ROOT, "tools", "upgrade_trace_v1.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    original = os.path.join(DATA, "restore_then_train.jsonl")
+    copy = tmp_path / "t.jsonl"
+    shutil.copy(original, copy)
+    assert tool.upgrade(str(copy)) is True
+    assert tool.upgrade(str(copy)) is False  # already version 2
+    raw = read_trace(copy)
+    assert raw.header.version == 2
+    assert [type(r).__name__ for r in raw.records][:1] == ["ProcessRecord"]
+    before, after = tftrace.load(original), tftrace.load(str(copy))
+    for name in before.variable_names():
+        assert after.explain(name).to_json() == before.explain(name).to_json()
+    assert [d.to_json() for d in after.diagnostics()] == \
+        [d.to_json() for d in before.diagnostics()]
