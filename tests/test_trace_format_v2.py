@@ -157,3 +157,80 @@ def test_a_job_or_host_name_cannot_leave_the_trace_directory():
                                             ("grpc+verbs://h:1", True)])
 def test_remote_targets(target, remote):
     assert cluster.is_remote(target) is remote
+
+
+def global_steps(path):
+    """(run, global_step) of every value of global_step the trace holds, in run order."""
+    from tftrace.tracefile import RunRecord, StreakRecord
+
+    out = []
+    for record in read_trace(path).records:
+        if isinstance(record, RunRecord) and "global_step" in record.values:
+            out.append((record.run, record.values["global_step"].values))
+        elif isinstance(record, StreakRecord):
+            out += [(s.run, s.values["global_step"].values) for s in record.samples
+                    if "global_step" in s.values]
+    return [step for _, step in sorted(out)]
+
+
+def test_the_committed_wipe_stories_are_the_ones_the_readme_tells():
+    """What examples/distributed/README.md says, and the model half of issue 12 reads."""
+    def steps(scenario, task):
+        return global_steps(os.path.join(DISTRIBUTED, scenario, f"{task}.json"))
+
+    # Values after: the initializer, the save when the session was created, the streak
+    # samples at 1, 2, 4, 8 updates (and its end), the final save.
+    assert steps("clean", "worker0") == [0, 0, 1, 2, 4, 12, 16]  # worker 1 trained 5..8
+    assert steps("clean", "worker1") == [5, 6, 8, 16]
+    # The chief sees 8, then 4 inside its own update streak; its final save holds 4.
+    assert steps("wipe", "worker0") == [0, 0, 1, 2, 4, 8, 4, 4]
+    assert steps("wipe", "worker1") == [0, 5, 6, 8]  # its initializer, then 4 updates
+    assert steps("restore_wipe", "worker0") == [16, 17, 18, 20, 4]
+    assert steps("restore_wipe", "worker1") == [0, 5, 6, 8]
+
+
+def test_the_cluster_patches_fail_open_and_leave_the_programs_own_errors_alone(capsys):
+    """What wraps Server/session creators/Supervisor: a failure of tftrace's part is one
+    warning; the constructor's own exception passes through untouched."""
+    calls = []
+
+    class Built:
+        def __init__(self, fail=None):
+            if fail is not None:
+                raise fail
+            self.ok = True
+
+    def broken(instance):
+        calls.append(instance)
+        raise KeyError("inside tftrace")
+
+    cluster._wrap_init(Built, broken, "a thing")
+    assert Built().ok is True  # the program goes on
+    assert "tftrace: could not record a thing: KeyError" in capsys.readouterr().err
+    error = ValueError("port in use")
+    with pytest.raises(ValueError) as raised:
+        Built(fail=error)
+    assert raised.value is error and len(calls) == 1  # not called for a failed __init__
+
+
+def test_upgrading_a_version_1_trace_keeps_its_story(tmp_path):
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location(
+        "upgrade_trace_v1", os.path.join(ROOT, "tools", "upgrade_trace_v1.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    original = os.path.join(DATA, "restore_then_train.jsonl")
+    copy = tmp_path / "t.jsonl"
+    shutil.copy(original, copy)
+    assert tool.upgrade(str(copy)) is True
+    assert tool.upgrade(str(copy)) is False  # already version 2
+    raw = read_trace(copy)
+    assert raw.header.version == 2
+    assert [type(r).__name__ for r in raw.records][:1] == ["ProcessRecord"]
+    before, after = tftrace.load(original), tftrace.load(str(copy))
+    for name in before.variable_names():
+        assert after.explain(name).to_json() == before.explain(name).to_json()
+    assert [d.to_json() for d in after.diagnostics()] == \
+        [d.to_json() for d in before.diagnostics()]

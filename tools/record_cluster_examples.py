@@ -13,6 +13,8 @@ every task, as a user would. Scenarios (examples/distributed/README.md tells the
     restore_wipe  the chief restores clean's final checkpoint (gs 16) and trains; the late
                   worker's initializer wipes the restored values (needs clean's checkpoint:
                   clean is run first when it is missing)
+    probes        not committed: what tests/recorder/test_cluster.py runs (readiness probes,
+                  a failed read before the chief initialized, a ps that starts late)
 
 The processes take turns through marker files in a sync directory (the trainer's --plan),
 never through sleeps, so every recording tells the same story. Network discipline: every
@@ -65,16 +67,21 @@ SCENARIOS: dict[str, list[tuple[str, int, list[str], str]]] = {
          "wait:w0-trained,session,init,signal:w1-wiped,wait:w0-done,train:4"),
     ],
 }
-# Not an example: what tests/recorder/test_cluster.py runs. Worker 1 probes for uninitialized
-# variables before the chief has initialized and again after (as SessionManager does while it
-# waits), then wipes, as in `wipe`; it learns its task from TF_CONFIG as well.
+# Not an example: what tests/recorder/test_cluster.py runs. The ps starts only after worker 1
+# has created its session (a remote session must not make the recorder wait for the
+# cluster). Worker 1 probes for uninitialized variables before the chief has initialized and
+# again after (as SessionManager does while it waits), then wipes, as in `wipe`; it learns
+# its task from TF_CONFIG as well.
 SCENARIOS["probes"] = [
     ("worker", 0, ["--session=monitored", "--checkpoint_dir={ckpt}"],
      "wait:w1-probed,session,train:8,signal:w0-trained,wait:w1-wiped,train:4,signal:w0-done"),
     ("worker", 1, ["--session=plain"],
-     "session,probe,peek,signal:w1-probed,wait:w0-trained,probe,init,signal:w1-wiped,"
+     "session,signal:w1-session,probe,peek,signal:w1-probed,wait:w0-trained,probe,init,"
+     "signal:w1-wiped,"
      "wait:w0-done,train:2"),
 ]
+PS_AFTER = {"probes": "w1-session"}  # start the ps only once this marker exists
+PS_AFTER_TIMEOUT = 60.0
 EXAMPLES = ["clean", "wipe", "restore_wipe"]  # recorded by default, committed
 TASK_ENV = {"probes": {"worker1": {"TF_CONFIG": "{tf_config}"}}}
 NEEDS = {"restore_wipe": "clean"}  # restores the checkpoint that scenario saved
@@ -172,7 +179,8 @@ def run_scenario(name: str, out: str, work: str) -> dict[str, int]:
                                     stderr=subprocess.STDOUT, start_new_session=True)
         return Task(job, index, proc, log)
 
-    running = [start("ps", 0, [])]
+    ps_after = PS_AFTER.get(name)
+    running = [] if ps_after else [start("ps", 0, [])]
     codes: dict[str, int] = {}
     try:
         for job, index, extra, plan in tasks:
@@ -180,6 +188,17 @@ def run_scenario(name: str, out: str, work: str) -> dict[str, int]:
                      .replace("{ckpt}", ckpt) for a in extra]
             running.append(start(job, index, [*extra, f"--plan={plan}"]))
         deadline = time.monotonic() + PROCESS_TIMEOUT
+        if ps_after:  # the workers' sessions exist before their ps does
+            marker = os.path.join(sync, ps_after)
+            give_up = time.monotonic() + PS_AFTER_TIMEOUT
+            while not os.path.exists(marker) and time.monotonic() < give_up and all(
+                    t.proc.poll() is None for t in running):
+                time.sleep(0.05)
+            if not os.path.exists(marker):
+                # A worker stuck before its session exists: something waits for the ps.
+                sys.stderr.write(f"{name}: no {ps_after} within {PS_AFTER_TIMEOUT:.0f} s\n")
+                codes[f"before ps: {ps_after}"] = 124
+            running.insert(0, start("ps", 0, []))
         for task in running[1:]:
             try:
                 codes[task.name] = task.proc.wait(timeout=max(1.0, deadline - time.monotonic()))

@@ -12,8 +12,6 @@ group; this test bounds the tool itself the same way.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 
 import pytest
@@ -34,22 +32,15 @@ PS_DEVICE = "/job:ps/replica:0/task:0/device:CPU:0"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster(tmp_path_factory, bounded):
     base = tmp_path_factory.mktemp("cluster")
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("TFTRACE_TRACE", None)
     command = [sys.executable, os.path.join(ROOT, "tools", "record_cluster_examples.py"),
                "probes", "--out", str(base / "traces"), "--work", str(base / "work"),
                "--timeout", "240"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail("the cluster did not finish in 300 s")
-    assert proc.returncode == 0, out + err
+    code, out, err = bounded(command, 300, cwd=ROOT, env=env)
+    assert code == 0, out + err
     return base
 
 
@@ -116,6 +107,16 @@ def test_sessions_on_a_server_are_remote_and_name_the_servers_they_see(cluster):
         incarnations.append(incarnation)
     # Both workers talked to the same ps process: the same incarnation.
     assert incarnations[0] == incarnations[1]
+
+
+def test_a_session_created_before_its_ps_exists_is_recorded_without_waiting(cluster):
+    """Worker 1's session was created before the ps process started (listing devices then
+    would block the process, GIL held, until the ps answers): declared after its first
+    run, with the ps device it could not have seen at creation."""
+    (session,) = records(cluster, "worker1", SessionRecord)
+    (ps_started,) = records(cluster, "ps0", ProcessRecord)
+    assert session.time < ps_started.time
+    assert PS_DEVICE in session.devices
 
 
 def test_variables_record_the_device_that_holds_them(cluster):

@@ -10,6 +10,7 @@ three without changing the program:
   ``WorkerSessionCreator``: wrapping those classes' ``__init__`` tells whether this process
   is the chief (``MonitoredTrainingSession`` itself is re-exported under ``tf.compat.v1.train``
   by reference, so wrapping the function on its module would miss the usual call).
+- ``tf.compat.v1.train.Supervisor(is_chief=...)``, the older recipe, likewise.
 - ``TF_CONFIG`` (JSON in the environment: ``cluster`` and ``task``), read once.
 
 What is known goes into ``process`` records (written when a trace is opened and again when
@@ -32,6 +33,7 @@ from tftrace.tracefile.records import ProcessRecord
 
 SERVER_MODULE = "tensorflow.python.training.server_lib"
 MONITORED_MODULE = "tensorflow.python.training.monitored_session"
+SUPERVISOR_MODULE = "tensorflow.python.training.supervisor"
 TF_CONFIG = "TF_CONFIG"
 _ORIGINALS = "_tftrace_cluster_originals"
 
@@ -250,51 +252,71 @@ def session_devices(session: Any) -> dict[str, str]:
 # --- patches (installed with the session patch by `tftrace run` / tracing()) --------------
 
 def patch_server_lib(module: Any) -> None:
-    """Wrap ``Server.__init__``: learn job/task/cluster from its ``server_def``."""
-    server = module.Server
-    if _ORIGINALS in server.__dict__:
-        return
-    original = server.__dict__["__init__"]
+    """Wrap ``Server.__init__``: learn job/task/cluster from its ``server_def``, and open
+    the trace (a ps only serves: its trace is all that says it was part of the job)."""
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
+    def after(server: Any) -> None:
         try:
-            learn("server_def", **server_def_facts(self.server_def))
+            learn("server_def", **server_def_facts(server.server_def))
+        finally:
             _open_default_trace()
-        except Exception as e:
-            _warn(f"could not read the tf.train.Server's definition: {type(e).__name__}: {e}")
 
-    _wrap(server, {"__init__": (original, __init__)})
+    _wrap_init(module.Server, after, "this tf.train.Server's task")
 
 
 def patch_session_creators(module: Any) -> None:
     """Wrap the chief and worker session creators MonitoredTrainingSession picks between."""
     for cls, is_chief in ((module.ChiefSessionCreator, True),
                           (module.WorkerSessionCreator, False)):
-        if _ORIGINALS in cls.__dict__:
-            continue
-        original = cls.__dict__["__init__"]
-        _wrap(cls, {"__init__": (original, _creator_init(original, is_chief, cls.__name__))})
+        _wrap_init(cls, _creator_seen(is_chief, cls.__name__), "whether this is the chief")
 
 
-def _creator_init(original: Any, is_chief: bool, name: str) -> Any:
+def _creator_seen(is_chief: bool, name: str) -> Any:
+    def after(creator: Any) -> None:
+        # Only a creator for a server says anything about a cluster role: a local
+        # MonitoredSession uses a ChiefSessionCreator too.
+        master = getattr(creator, "_master", "") or ""
+        if isinstance(master, bytes):
+            master = master.decode("utf-8", "replace")
+        if master and is_remote(str(master)):
+            # after <- the wrapped __init__ <- whoever built the creator
+            caller = sys._getframe(2).f_code.co_name
+            learn("MonitoredTrainingSession" if caller == "MonitoredTrainingSession" else name,
+                  is_chief=is_chief)
+
+    return after
+
+
+def patch_supervisor(module: Any) -> None:
+    """Wrap ``Supervisor.__init__`` (the TF 1.x recipe: ``Supervisor(is_chief=...)`` then
+    ``prepare_or_wait_for_session(server.target)``). Its ``is_chief`` defaults to True even
+    in a single process, so it counts only in a process that is a task of a cluster."""
+
+    def after(supervisor: Any) -> None:
+        with _lock:
+            _read_tf_config()
+            in_cluster = _known.get("job") is not None
+        if in_cluster:
+            learn("Supervisor", is_chief=bool(supervisor.is_chief))
+
+    _wrap_init(module.Supervisor, after, "whether this is the chief")
+
+
+def _wrap_init(cls: type, after: Callable[[Any], None], what: str) -> None:
+    """Wrap ``cls.__init__`` to call ``after(instance)`` once it has returned; a failure of
+    ``after`` is one warning, never the program's problem."""
+    if _ORIGINALS in cls.__dict__:
+        return
+    original = cls.__dict__["__init__"]
+
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         try:
-            # Only a creator for a server says anything about a cluster role: a local
-            # MonitoredSession uses a ChiefSessionCreator too.
-            master = getattr(self, "_master", "") or ""
-            if isinstance(master, bytes):
-                master = master.decode("utf-8", "replace")
-            if master and is_remote(str(master)):
-                caller = sys._getframe(1).f_code.co_name
-                source = "MonitoredTrainingSession" if caller == "MonitoredTrainingSession" \
-                    else name
-                learn(source, is_chief=is_chief)
+            after(self)
         except Exception as e:
-            _warn(f"could not record whether this process is the chief: {e}")
+            _warn(f"could not record {what}: {type(e).__name__}: {e}")
 
-    return __init__
+    _wrap(cls, {"__init__": (original, __init__)})
 
 
 def _wrap(cls: type, methods: dict[str, tuple[Any, Any]]) -> None:
@@ -310,7 +332,7 @@ def _wrap(cls: type, methods: dict[str, tuple[Any, Any]]) -> None:
 
 def unpatch(module: Any) -> None:
     """Undo ``patch_server_lib`` / ``patch_session_creators`` on ``module``."""
-    for attr in ("Server", "ChiefSessionCreator", "WorkerSessionCreator"):
+    for attr in ("Server", "ChiefSessionCreator", "WorkerSessionCreator", "Supervisor"):
         cls = getattr(module, attr, None)
         saved = None if cls is None else cls.__dict__.get(_ORIGINALS)
         if saved is None:
@@ -329,4 +351,5 @@ def _open_default_trace() -> None:
     session.trace_state(None)
 
 
-PATCHES = {SERVER_MODULE: patch_server_lib, MONITORED_MODULE: patch_session_creators}
+PATCHES = {SERVER_MODULE: patch_server_lib, MONITORED_MODULE: patch_session_creators,
+           SUPERVISOR_MODULE: patch_supervisor}

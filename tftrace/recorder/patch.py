@@ -5,8 +5,8 @@
 ``SessionManager`` create inside TensorFlow — without replacing any class (``isinstance``
 checks in user code and in TensorFlow keep working).
 
-The cluster patches (``recorder/cluster.py``: ``Server`` and the monitored session creators,
-for the process's job, task and chief role) are installed and removed with it.
+The cluster patches (``recorder/cluster.py``: ``Server``, the monitored session creators and
+``Supervisor``, for the process's job, task and chief role) are installed and removed with it.
 
 When TensorFlow is not imported yet, an import hook applies each patch the moment its module
 (``tensorflow.python.client.session``, ...) has been executed, so scripts that never import
@@ -79,10 +79,10 @@ def unpatch_module(module: Any) -> None:
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Finds the session module with the other finders, then patches it once executed."""
+    """Finds a module to patch with the other finders, then patches it once executed."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        patcher = _patchers().get(fullname)
+        patcher = _PATCHERS.get(fullname)
         if patcher is None:
             return None
         for finder in sys.meta_path:
@@ -118,17 +118,14 @@ class _Loader(importlib.abc.Loader):
 
 
 _hook: _PatchAfterImport | None = None
-
-
-def _patchers() -> dict[str, Any]:
-    return {SESSION_MODULE: patch_module, **cluster.PATCHES}
+_PATCHERS: dict[str, Any] = {SESSION_MODULE: patch_module, **cluster.PATCHES}
 
 
 def install() -> None:
     """Trace every session created from now on (and sessions that run after this)."""
     global _hook
     waiting = False
-    for name, patcher in _patchers().items():
+    for name, patcher in _PATCHERS.items():
         module = sys.modules.get(name)
         if module is not None:
             patcher(module)

@@ -73,8 +73,8 @@ class TraceState:
 
     def __init__(self, path: str):
         self.requested = path
-        self.path, self.provisional = cluster.expand(path)
-        self.provisional = not self.provisional
+        self.path, complete = cluster.expand(path)
+        self.provisional = not complete  # {job}/{task} guessed: renamed once they are known
         self.lock = threading.RLock()
         self.writer = TraceWriter(self.path, _header())
         self.write(cluster.process_record())
