@@ -203,7 +203,11 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(check.check_json(diagnostics))
     else:
-        check.write_check_text(diagnostics, _label(args.trace), sys.stdout)
+        label = _label(args.trace)
+        if trace.processes:  # a merge: say of what (the summary line names the trace)
+            label += (f" ({len(trace.processes)} processes: "
+                      f"{', '.join(p.label for p in trace.processes)})")
+        check.write_check_text(diagnostics, label, sys.stdout)
     return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
         else EXIT_OK
 
