@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from tftrace import __version__
 from tftrace.errors import TftraceError
@@ -17,6 +17,7 @@ from tftrace.model.display import printable
 
 if TYPE_CHECKING:
     from tftrace.model import Trace
+    from tftrace.model.compare import Side
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -461,7 +462,7 @@ def _diff(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if changes else EXIT_OK
 
 
-def _side(text: str) -> "Any":
+def _side(text: str) -> Side:
     from tftrace.model.compare import Side
 
     path, session = text, None
