@@ -25,6 +25,7 @@ session is the last origin by any process, and updates add up over processes.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -451,9 +452,11 @@ def _savers(number: int, group: list[_Member]) -> Iterator[SaverRecord]:
 
 def _items(group: list[_Member]) -> Iterator[_Item]:
     """Every run of the group's members, streaks split where another member wrote."""
-    writes = [(m, r) for m in group for r in m.items
-              if isinstance(r, RunRecord) and r.error is None
-              and any(w.kind in _ORIGIN_KINDS for w in r.writes)]
+    writes = sorted(((m, r) for m in group for r in m.items
+                     if isinstance(r, RunRecord) and r.error is None
+                     and any(w.kind in _ORIGIN_KINDS for w in r.writes)),
+                    key=lambda pair: pair[1].time)
+    times = [r.time for _, r in writes]
     for member in group:
         clock = float("-inf")  # run order inside a process wins over its clock
         for record in member.items:
@@ -462,8 +465,12 @@ def _items(group: list[_Member]) -> Iterator[_Item]:
                 yield _Item(clock, 0, member, record, (record.run, record.run))
                 continue
             clock = max(clock, record.time)
-            others = [(m, r) for m, r in writes if m is not member]
-            yield from _split(member, record, clock, others)
+            # Other processes' writes while the streak ran (by time; bisect: a cluster
+            # job has many streaks and many writes).
+            window = writes[bisect.bisect_right(times, clock):
+                            bisect.bisect_left(times, max(record.last_time, clock))]
+            yield from _split(member, record, clock, [(m, r) for m, r in window
+                                                      if m is not member])
             clock = max(clock, record.last_time)
 
 
@@ -473,7 +480,7 @@ def _split(member: _Member, streak: StreakRecord, start: float,
     end = max(streak.last_time, start)
     # (runs of the streak before the piece, when the piece starts, 1: after another's write)
     bounds: list[tuple[int, float, int]] = [(0, start, 0)]
-    for other, run in sorted(writes, key=lambda pair: pair[1].time):
+    for other, run in writes:  # sorted by time
         if not start < run.time < end:
             continue
         hit = [w for w in run.writes if w.kind in _ORIGIN_KINDS

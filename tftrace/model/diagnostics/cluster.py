@@ -20,6 +20,7 @@ processes:
 """
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
@@ -203,7 +204,7 @@ def _unexplained(timeline: list[tuple[int, Any]], origins: list[int],
     earlier: dict[str, int] = {}  # digests seen since the last origin -> run
     previous, direction = None, 0
     for run, value in timeline:
-        if previous is not None and any(previous[0] < r <= run for r in origins):
+        if previous is not None and _origin_between(origins, previous[0], run):
             earlier, previous, direction = {}, None, 0  # some process's write explains it
         if previous is not None:
             before_run, before = previous
@@ -221,6 +222,12 @@ def _unexplained(timeline: list[tuple[int, Any]], origins: list[int],
         earlier.setdefault(value.digest, run)
         previous = (run, value)
     return None
+
+
+def _origin_between(origins: list[int], after: int, upto: int) -> bool:
+    """Whether some origin run lies in ``(after, upto]`` (``origins`` sorted)."""
+    i = bisect.bisect_right(origins, after)
+    return i < len(origins) and origins[i] <= upto
 
 
 def _integer(value: Any) -> bool:
