@@ -12,6 +12,7 @@ from tftrace.tracefile.records import (
     RunRecord,
     SaveInfo,
     SaverRecord,
+    GraphGrowth,
     SessionEnd,
     SessionRecord,
     StreakRecord,
@@ -27,7 +28,7 @@ from tftrace.tracefile.writer import TraceWriter
 
 __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "Header", "RecorderError",
-    "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd", "SessionRecord", "StreakRecord",
+    "GraphGrowth", "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd", "SessionRecord", "StreakRecord",
     "StreakSample", "ValueSummary", "VariableRecord", "Write", "RunError", "InitializerInfo",
     "RawTrace", "read_trace", "TraceWriter",
 ]

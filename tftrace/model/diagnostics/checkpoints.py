@@ -12,12 +12,13 @@ exception notes and ``tftrace inspect``).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any, Iterator
 
 from tftrace.findings import match_checkpoint
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.findings import names, plural, shape_text
+from tftrace.findings import names, plural, shape_text, var_list_code
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 
 def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
@@ -48,14 +49,47 @@ def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
                                      _declared(trace, record.session))
             if not match.missing:
                 continue
+            message = (f"the restore at {record.location} (run {record.run}) failed: "
+                       + match.missing_message(path))
+            hint = match.missing_hint(checkpoint.keys)
+            sites = (Site("restore", record.location, record.session, record.run),)
+            renamed = _renamed(trace, record.session, match.missing)
+            if renamed:
+                message, hint, sites = _blame_renaming(renamed, mapping, message, sites,
+                                                       checkpoint.keys)
             yield Diagnostic(
                 rule="checkpoint-key-missing", severity="error",
-                variables=tuple(sorted(match.missing)),
-                message=f"the restore at {record.location} (run {record.run}) failed: "
-                        + match.missing_message(path),
-                hint=match.missing_hint(checkpoint.keys), session=record.session,
-                run=record.run, location=record.location,
-                sites=(Site("restore", record.location, record.session, record.run),))
+                variables=tuple(sorted(match.missing)), message=message, hint=hint,
+                session=record.session, run=record.run, location=record.location,
+                sites=sites)
+
+
+def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, Any]:
+    """Missing variables that are renamed copies (``w_1`` asked for ``w``): their keys are
+    missing because of the renaming name-uniquified reports, not another model."""
+    variables = trace.index.variables_of(session)
+    return {var: variables[var] for var in missing
+            if var in variables and variables[var].requested
+            and variables[var].requested != var}
+
+
+def _blame_renaming(renamed: dict[str, Any], mapping: dict[str, str], message: str,
+                    sites: tuple[Site, ...], keys: Any) -> tuple[str, str, tuple[Site, ...]]:
+    pairs = [f"{var} asked for {record.requested}" for var, record in sorted(renamed.items())]
+    message += (f"; the cause is the renaming name-uniquified reports: "
+                f"{plural(len(renamed), 'variable')} got a _N suffix because the name "
+                f"{'was' if len(renamed) == 1 else 'were'} taken ({names(pairs, 4)}), so the "
+                f"Saver asks for keys the checkpoint never had")
+    in_checkpoint = {var: record.requested for var, record in renamed.items()
+                     if record.requested in keys}
+    hint = ("The model was built twice: create its variables once and reuse them (the "
+            "name-uniquified warning names the line).")
+    if in_checkpoint:
+        hint += (" If the second copy should load the same values, map the keys: "
+                 + var_list_code({key: var for var, key in sorted(in_checkpoint.items())}))
+    sites = sites + tuple(Site("renamed (name-uniquified)", record.location)
+                          for _, record in sorted(renamed.items())[:3])
+    return message, hint, sites
 
 
 @rule("checkpoint-unreadable")
@@ -113,6 +147,8 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
     saved_keys = defaultdict(list)  # graph -> [(session, run, location, key set)]
     for save in index.saves:
         saved_keys[index.graph_of(save.session)].append(save)
+    reported: dict[tuple[Any, ...], list[int]] = {}  # same line, same variables -> sessions
+    pending: list[tuple[tuple[Any, ...], Diagnostic]] = []
     for saver in index.savers:
         variables = index.variables.get(saver.graph, {})
         global_vars = {n: r for n, r in variables.items() if is_global(r)}
@@ -136,8 +172,23 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
                         f"from scratch")
         hint = ("Build the Saver after the whole model and the optimizer (after minimize() "
                 "and the global step), or pass var_list explicitly.")
-        yield Diagnostic(rule="not-in-saver", severity="warning", variables=tuple(late),
-                         message=message, hint=hint, session=first.session, run=first.run,
-                         location=saver.location,
-                         sites=(Site("saver created", saver.location),
-                                Site("saved", first.location, first.session, first.run)))
+        # The same code building the graph again (resume, evaluation) gives the same
+        # finding word for word: say it once, naming every session it applies to.
+        same = (saver.location, saver.name, tuple(late))
+        if same in reported:
+            reported[same].append(first.session)
+            continue
+        reported[same] = [first.session]
+        pending.append((same, Diagnostic(
+            rule="not-in-saver", severity="warning", variables=tuple(late),
+            message=message, hint=hint, session=first.session, run=first.run,
+            location=saver.location,
+            sites=(Site("saver created", saver.location),
+                   Site("saved", first.location, first.session, first.run)))))
+    for same, diagnostic in pending:
+        sessions = reported[same]
+        if len(sessions) > 1:
+            diagnostic = replace(diagnostic, message=diagnostic.message + (
+                f" (the same Saver line built the graphs of sessions "
+                f"{', '.join(map(str, sessions[:-1]))} and {sessions[-1]})"))
+        yield diagnostic

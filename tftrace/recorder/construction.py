@@ -1,0 +1,234 @@
+"""Evidence gathered while the program builds its graph, for the naming rules.
+
+Two facts can only be known at graph construction, never later from the graph itself:
+
+- the name a piece of code *asked for* when TensorFlow uniquified it (``tf.Variable(name=
+  "w")`` twice gives ``w_1``; an unnamed ``tf.Variable()`` gives ``Variable_1`` without
+  anybody asking for ``Variable``), and
+- the ``tf.name_scope`` active when ``get_variable`` created a variable (which it ignores).
+
+Under ``tftrace run`` / ``tftrace.tracing()`` the patch is installed before the script
+builds its graph, so two small hooks see both: ``Graph.unique_name`` (only when a name was
+taken does it do any work) and ``VariableScope.get_variable``. For ops created before the
+hooks were installed, :func:`requested_name` falls back to the creating line's source text
+(the op's traceback), and :func:`ignored_name_scope` to nothing (no evidence, no finding).
+
+Fail-open like the rest of the recorder: a hook that raises falls back to TensorFlow's own
+function; it never changes a name or a result.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import weakref
+from typing import Any
+
+from tftrace.recorder.capture import is_internal
+
+_ORIGINALS: dict[str, Any] = {}
+_VARIABLE_SCOPE_MODULE = "tensorflow.python.ops.variable_scope"
+_FRAME_LIMIT = 40
+# Where TensorFlow's name_scope / variable_scope objects decide between name and default.
+_SCOPE_ENTRIES = frozenset({"__enter__", "_enter_scope_uncached"})
+
+
+class _GraphEvidence:
+    __slots__ = ("complete", "renamed", "name_scopes")
+
+    def __init__(self, complete: bool):
+        self.complete = complete  # the hooks saw the graph from its first op on
+        self.renamed: dict[str, str] = {}  # given name (lowercase) -> requested name
+        self.name_scopes: dict[str, str] = {}  # variable -> name scope get_variable ignored
+
+
+_evidence: "weakref.WeakKeyDictionary[Any, _GraphEvidence]" = weakref.WeakKeyDictionary()
+
+
+def _of(graph: Any) -> _GraphEvidence:
+    found = _evidence.get(graph)
+    if found is None:
+        found = _evidence[graph] = _GraphEvidence(graph.version == 0)
+    return found
+
+
+# --- the hooks ----------------------------------------------------------------------------
+
+def install() -> None:
+    """Hook ``Graph.unique_name`` (and ``VariableScope.get_variable`` once loaded)."""
+    ops = sys.modules.get("tensorflow.python.framework.ops")
+    if ops is None or "unique_name" in _ORIGINALS:
+        return
+    original = ops.Graph.unique_name
+    _ORIGINALS["unique_name"] = original
+
+    def unique_name(self: Any, name: str, mark_as_used: bool = True) -> str:
+        given = original(self, name, mark_as_used)
+        try:
+            if "get_variable" not in _ORIGINALS:
+                _install_get_variable()
+            if mark_as_used:
+                evidence = _of(self)  # also marks where the hooks' evidence begins
+                if given != _joined(self, name):
+                    _note_renamed(evidence, name, given)
+        except Exception:
+            pass
+        return given
+
+    unique_name.__wrapped__ = original  # type: ignore[attr-defined]
+    ops.Graph.unique_name = unique_name
+
+
+def uninstall() -> None:
+    ops = sys.modules.get("tensorflow.python.framework.ops")
+    original = _ORIGINALS.pop("unique_name", None)
+    if ops is not None and original is not None:
+        ops.Graph.unique_name = original
+    module = sys.modules.get(_VARIABLE_SCOPE_MODULE)
+    original = _ORIGINALS.pop("get_variable", None)
+    if module is not None and original is not None:
+        module.VariableScope.get_variable = original
+
+
+def _joined(graph: Any, name: str) -> str:
+    # What unique_name returns when the name was free (see Graph.unique_name).
+    stack = graph._name_stack  # noqa: SLF001 - read only
+    return stack + "/" + name if stack else name
+
+
+def _note_renamed(evidence: _GraphEvidence, name: str, given: str) -> None:
+    """``name`` was taken and became ``given``: keep it if the user's code asked for it."""
+    frame = sys._getframe(2)
+    asked = False
+    for _ in range(_FRAME_LIMIT):
+        if frame is None:
+            break
+        code = frame.f_code
+        if code.co_name in _SCOPE_ENTRIES and is_internal(code.co_filename):
+            scope = frame.f_locals.get("self")
+            default = getattr(scope, "_default_name", None)
+            if default is not None and (
+                    getattr(scope, "_name", None) == default  # name_scope(None, "Variable")
+                    or getattr(scope, "_name_or_scope", default) is None):  # variable_scope
+                return  # a default name, asked for by nobody
+        elif not is_internal(code.co_filename):
+            # The user's code holds the name it asked for as a literal: tf.Variable(name=
+            # "w") or make_layer("w"). Adam's "beta1_power" or "Variable" are not there.
+            if name in code.co_consts or name.rsplit("/", 1)[-1] in code.co_consts:
+                asked = True
+                break
+        frame = frame.f_back
+    if asked:
+        requested = given[: len(given) - len(given.rsplit("/", 1)[-1])] + name.rsplit("/", 1)[-1]
+        evidence.renamed[given.lower()] = requested
+
+
+def _install_get_variable() -> None:
+    module = sys.modules.get(_VARIABLE_SCOPE_MODULE)
+    if module is None:
+        return
+    original = module.VariableScope.get_variable
+    _ORIGINALS["get_variable"] = original
+
+    def get_variable(self: Any, var_store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            ops = sys.modules["tensorflow.python.framework.ops"]
+            graph = ops.get_default_graph()
+            name_scope = graph.get_name_scope()
+            before = graph.version
+        except Exception:
+            return original(self, var_store, name, *args, **kwargs)
+        variable = original(self, var_store, name, *args, **kwargs)
+        try:
+            op = variable.op
+            if op.graph is graph and graph.version > before:  # created by this call
+                ignored = _ignored_part(name_scope, self.original_name_scope.rstrip("/"))
+                if ignored:
+                    _of(graph).name_scopes[op.name] = ignored
+        except Exception:
+            pass
+        return variable
+
+    get_variable.__wrapped__ = original  # type: ignore[attr-defined]
+    module.VariableScope.get_variable = get_variable
+
+
+def _ignored_part(name_scope: str, variable_scope: str) -> str | None:
+    """The ``tf.name_scope`` part get_variable ignores: the name scope active at the call,
+    beyond the one its variable scope opened (``block`` in ``name_scope("block")``)."""
+    if not name_scope or name_scope == variable_scope:
+        return None
+    if variable_scope and name_scope.startswith(variable_scope + "/"):
+        return name_scope  # name_scope("x") inside variable_scope("enc"): enc/x
+    if variable_scope and variable_scope.startswith(name_scope + "/"):
+        return None  # a variable scope opened inside the name scope: it is honoured
+    return name_scope
+
+
+# --- what the graph index asks ------------------------------------------------------------
+
+_SUFFIX = re.compile(r"^(.*)_(\d+)$")
+
+
+def requested_name(op: Any) -> str | None:
+    """The name the user's code asked for, when ``op`` (a variable) got another one."""
+    evidence = _evidence.get(op.graph)
+    if evidence is not None and evidence.complete:
+        return _apply_renames(op.name, evidence.renamed)
+    return _requested_from_source(op)
+
+
+def _apply_renames(name: str, renamed: dict[str, str]) -> str | None:
+    """Map every uniquified prefix of ``name`` back to what was asked for."""
+    if not renamed:
+        return None
+    parts = name.split("/")
+    out: list[str] = []
+    changed = False
+    for i in range(len(parts)):
+        given = "/".join(parts[: i + 1]).lower()
+        requested = renamed.get(given)
+        if requested is not None:
+            out = requested.split("/")
+            changed = True
+        else:
+            out.append(parts[i])
+    return "/".join(out) if changed else None
+
+
+def _requested_from_source(op: Any) -> str | None:
+    """For a graph built before tracing: a ``_N`` name part whose base name the creating
+    line of the user's code spells as a string literal (``name="w"``), when the variable of
+    the name asked for exists."""
+    parts = op.name.split("/")
+    for i, part in enumerate(parts):
+        m = _SUFFIX.match(part)
+        if not m or not m.group(1) or not _source_spells(op, m.group(1)):
+            continue
+        candidate = "/".join(parts[:i] + [m.group(1)] + parts[i + 1:])
+        try:
+            op.graph.get_operation_by_name(candidate)
+        except (KeyError, ValueError):
+            continue
+        return candidate
+    return None
+
+
+def _source_spells(op: Any, literal: str) -> bool:
+    try:
+        frames = list(op.traceback)
+    except Exception:
+        return False
+    quoted = (f'"{literal}"', f"'{literal}'")
+    for frame in frames:
+        if is_internal(frame.filename):
+            continue
+        line = getattr(frame, "line", None) or ""
+        if any(q in line for q in quoted):
+            return True
+    return False
+
+
+def ignored_name_scope(op: Any) -> str | None:
+    """The ``tf.name_scope`` get_variable ignored when it created ``op``, if known."""
+    evidence = _evidence.get(op.graph)
+    return None if evidence is None else evidence.name_scopes.get(op.name)
