@@ -163,7 +163,8 @@ def _session_info(record: SessionRecord, end: SessionEnd | None, last_run: int) 
                        location=record.location, time=record.time,
                        runs=end.runs if end is not None else last_run,
                        closed=end is not None, reads=end.reads if end is not None else (),
-                       target=record.target)
+                       target=record.target,
+                       graph_growth=end.graph_growth if end is not None else ())
 
 
 def _index_run(index: TraceIndex, graph: int, run: RunRecord) -> None:

@@ -159,6 +159,9 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
             continue
         late = sorted(n for n, r in global_vars.items() if r.index > saver.index)
         saves = [s for s in saved_keys[saver.graph] if set(s.keys) == set(saver.keys)]
+        # Only saves that ran while the late variables existed left them out (a graph
+        # can grow after the last save: an optimizer added for a later session).
+        saves = [s for s in saves if set(late) & set(index.variables_while_open(s.session))]
         if not late or not saves:
             continue
         slots = [n for n in late if is_optimizer_state(n)]

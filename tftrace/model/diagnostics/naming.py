@@ -71,24 +71,25 @@ def get_variable_ignores_name_scope(trace: Any) -> Iterator[Diagnostic]:
         session = _first_session(index, graph)
         if session is None:
             continue
-        found = defaultdict(list)  # (name scope, creation site) -> [variable]
-        for name, record in sorted(variables.items()):
+        found = defaultdict(list)  # name scope -> [variable]
+        for name, record in sorted(variables.items(), key=lambda kv: kv[1].index):
             scope = record.ignored_name_scope
             if scope and not name.startswith(scope + "/") and not is_optimizer_state(name):
-                found[(scope, record.location)].append(name)
-        for (scope, location), vars_ in sorted(found.items(), key=lambda kv: (kv[0][0],
-                                                                               kv[0][1] or "")):
+                found[scope].append(name)
+        for scope, vars_ in sorted(found.items()):
+            location = variables[vars_[0]].location
             one = len(vars_) == 1
+            scoped = [f"{scope}/{v}" for v in vars_]
             message = (f"{names(vars_)} {'was' if one else 'were'} created by "
-                       f"tf.compat.v1.get_variable at {location} inside "
-                       f"tf.name_scope {scope!r}, which get_variable ignores: "
-                       f"{'it is' if one else 'they are'} named {names(vars_, 2)}, not "
-                       f"{scope}/{vars_[0].rsplit('/', 1)[-1]}, while the ops around "
+                       f"tf.compat.v1.get_variable inside tf.name_scope {scope!r} (at "
+                       f"{location}{'' if one else ' and after'}), which get_variable "
+                       f"ignores: {'it is' if one else 'they are'} named {names(vars_, 3)}, "
+                       f"not {names(scoped, 3)}, while the ops around "
                        f"{'it' if one else 'them'} are under {scope}/ — checkpoints and "
                        f"scope filters see the unscoped names")
             yield Diagnostic(
                 rule="get-variable-ignores-name-scope", severity="info",
-                variables=tuple(vars_), message=message,
+                variables=tuple(sorted(vars_)), message=message,
                 hint="Use tf.compat.v1.variable_scope(...) (which get_variable honours) "
                      "instead of tf.name_scope(...).",
                 session=session, location=location, sites=(Site("created", location),))
