@@ -14,12 +14,15 @@ left alone on purpose.
 
 Variables: resource variables (VarHandleOp) -- disable_eager_execution().
 """
+import importlib.util
 import os
-import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "--fixed"]
-    runpy.run_path(os.path.join(HERE, "batchnorm_update_ops_missing.py"), run_name="__main__")
+    sys.argv.append("--fixed")  # read by batchnorm_update_ops_missing.py when it is imported
+    spec = importlib.util.spec_from_file_location("batchnorm_update_ops_missing", os.path.join(HERE, "batchnorm_update_ops_missing.py"))
+    program = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(program)
+    program.main()

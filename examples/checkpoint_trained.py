@@ -13,12 +13,15 @@ untrained initial.ckpt is restored only to be trained again.
 
 Variables: resource variables (VarHandleOp) -- disable_eager_execution().
 """
+import importlib.util
 import os
-import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "--fixed"]
-    runpy.run_path(os.path.join(HERE, "checkpoint_untrained.py"), run_name="__main__")
+    sys.argv.append("--fixed")  # read by checkpoint_untrained.py when it is imported
+    spec = importlib.util.spec_from_file_location("checkpoint_untrained", os.path.join(HERE, "checkpoint_untrained.py"))
+    program = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(program)
+    program.main()

@@ -11,12 +11,15 @@ one evaluation op added after the loop is not "again and again").
 
 Variables: resource variables (VarHandleOp) -- disable_eager_execution().
 """
+import importlib.util
 import os
-import runpy
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 if __name__ == "__main__":
-    sys.argv = [sys.argv[0], "--fixed"]
-    runpy.run_path(os.path.join(HERE, "graph_grows.py"), run_name="__main__")
+    sys.argv.append("--fixed")  # read by graph_grows.py when it is imported
+    spec = importlib.util.spec_from_file_location("graph_grows", os.path.join(HERE, "graph_grows.py"))
+    program = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(program)
+    program.main()

@@ -28,6 +28,7 @@ from tftrace.recorder.capture import is_internal
 _ORIGINALS: dict[str, Any] = {}
 _VARIABLE_SCOPE_MODULE = "tensorflow.python.ops.variable_scope"
 _FRAME_LIMIT = 40
+_USER_FRAME_LIMIT = 3  # a helper's caller may hold the literal: make_layer("w")
 # Where TensorFlow's name_scope / variable_scope objects decide between name and default.
 _SCOPE_ENTRIES = frozenset({"__enter__", "_enter_scope_uncached"})
 
@@ -66,10 +67,13 @@ def install() -> None:
         try:
             if "get_variable" not in _ORIGINALS:
                 _install_get_variable()
-            if mark_as_used:
-                evidence = _of(self)  # also marks where the hooks' evidence begins
-                if given != _joined(self, name):
-                    _note_renamed(evidence, name, given)
+            if self.version == 0:
+                _of(self)  # seen from its first op on: the evidence is complete
+            # Variables and scopes get their names from Graph.name_scope; op names
+            # (mul_1, Assign_3) are renamed all the time and concern no rule.
+            if mark_as_used and sys._getframe(1).f_code.co_name == "name_scope" and \
+                    given != _joined(self, name):
+                _note_renamed(_of(self), name, given)
         except Exception:
             pass
         return given
@@ -97,8 +101,9 @@ def _joined(graph: Any, name: str) -> str:
 
 def _note_renamed(evidence: _GraphEvidence, name: str, given: str) -> None:
     """``name`` was taken and became ``given``: keep it if the user's code asked for it."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(3)  # _note_renamed <- unique_name <- Graph.name_scope <- ...
     asked = False
+    user_frames = 0
     for _ in range(_FRAME_LIMIT):
         if frame is None:
             break
@@ -116,6 +121,9 @@ def _note_renamed(evidence: _GraphEvidence, name: str, given: str) -> None:
             if name in code.co_consts or name.rsplit("/", 1)[-1] in code.co_consts:
                 asked = True
                 break
+            user_frames += 1
+            if user_frames >= _USER_FRAME_LIMIT:
+                break  # names are renamed all the time (mul_1): keep this walk short
         frame = frame.f_back
     if asked:
         requested = given[: len(given) - len(given.rsplit("/", 1)[-1])] + name.rsplit("/", 1)[-1]
@@ -222,10 +230,28 @@ def _source_spells(op: Any, literal: str) -> bool:
     for frame in frames:
         if is_internal(frame.filename):
             continue
-        line = getattr(frame, "line", None) or ""
-        if any(q in line for q in quoted):
+        text = _statement(frame.filename, frame.lineno)
+        if any(q in text for q in quoted):
             return True
     return False
+
+
+def _statement(filename: str, lineno: int, limit: int = 6) -> str:
+    """The source line at ``lineno`` and, while its brackets are open, the next ones (a
+    call split over lines: ``tf.Variable(x,\n name="w")``)."""
+    import linecache
+
+    lines = []
+    depth = 0
+    for number in range(lineno, lineno + limit):
+        line = linecache.getline(filename, number)
+        if not line:
+            break
+        lines.append(line)
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+        if depth <= 0:
+            break
+    return "".join(lines)
 
 
 def ignored_name_scope(op: Any) -> str | None:

@@ -77,8 +77,9 @@ def _blame_renaming(renamed: dict[str, Any], mapping: dict[str, str], message: s
                     sites: tuple[Site, ...], keys: Any) -> tuple[str, str, tuple[Site, ...]]:
     pairs = [f"{var} asked for {record.requested}" for var, record in sorted(renamed.items())]
     message += (f"; the cause is the renaming name-uniquified reports: "
-                f"{plural(len(renamed), 'variable')} got a _N suffix because the name "
-                f"{'was' if len(renamed) == 1 else 'were'} taken ({names(pairs, 4)}), so the "
+                f"{plural(len(renamed), 'variable')} got a _N suffix because "
+                f"{'its name was' if len(renamed) == 1 else 'their names were'} taken "
+                f"({names(pairs, 4)}), so the "
                 f"Saver asks for keys the checkpoint never had")
     in_checkpoint = {var: record.requested for var, record in renamed.items()
                      if record.requested in keys}

@@ -27,39 +27,52 @@ def name_uniquified(trace: Any) -> Iterator[Diagnostic]:
         session = _first_session(index, graph)
         if session is None:
             continue
-        # One diagnostic per line that asked for a taken name.
-        found: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
-        for name, record in sorted(variables.items()):
-            if record.requested and record.requested != name and not is_optimizer_state(name):
-                found[record.location].append((name, record.requested))
-        for location, pairs in sorted(found.items(), key=lambda kv: kv[0] or ""):
-            owners = {wanted: variables[wanted].location for _, wanted in pairs
-                      if wanted in variables}
-            same_line = bool(owners) and all(loc == location for loc in owners.values())
-            detail = ", ".join(
-                f"{got} (asked for {wanted}"
-                + (f", taken by the variable created at {owners[wanted]}"
-                   if wanted in owners and owners[wanted] != location else "")
-                + ")" for got, wanted in pairs[:6])
-            cause = ("the code ran twice and built a second copy" if same_line else
-                     "two places asked for the same name and the second got a suffix")
-            message = (f"{plural(len(pairs), 'variable')} created at {location} got a "
-                       f"different name than requested because the name was taken: {detail}"
-                       f"{' and more' if len(pairs) > 6 else ''}; {cause}, so checkpoint "
-                       f"keys, summaries and lookups by name find the other variable")
-            hint = ("Create the variables once and reuse them, e.g. "
-                    "tf.compat.v1.get_variable inside tf.compat.v1.variable_scope(..., "
-                    "reuse=tf.compat.v1.AUTO_REUSE) instead of tf.Variable(name=...)."
-                    if same_line else
-                    "Give each variable its own name (or build it once and reuse the "
-                    "Python object).")
-            sites = (Site("created", location),) + tuple(
-                Site("name taken", loc) for loc in sorted({l for l in owners.values()
-                                                           if l and l != location}))
-            yield Diagnostic(
-                rule="name-uniquified", severity="warning",
-                variables=tuple(got for got, _ in pairs), message=message, hint=hint,
-                session=session, location=location, sites=sites)
+        # (renamed variable, name asked for, its creation site, the taker's site), split
+        # by cause: the same line ran twice, or two lines asked for one name.
+        twice: list[tuple[str, str, Any, Any]] = []
+        two_places: list[tuple[str, str, Any, Any]] = []
+        for name, record in sorted(variables.items(), key=lambda kv: kv[1].index):
+            wanted = record.requested
+            if not wanted or wanted == name or is_optimizer_state(name):
+                continue
+            owner = variables[wanted].location if wanted in variables else None
+            item = (name, wanted, record.location, owner)
+            (twice if owner is None or owner == record.location else two_places).append(item)
+        if twice:
+            yield _uniquified(session, twice, "the code that created them ran twice and "
+                              "built a second copy",
+                              "Create the variables once and reuse them, e.g. "
+                              "tf.compat.v1.get_variable inside tf.compat.v1.variable_scope"
+                              "(..., reuse=tf.compat.v1.AUTO_REUSE) instead of "
+                              "tf.Variable(name=...).")
+        if two_places:
+            yield _uniquified(session, two_places, "two places asked for the same name and "
+                              "the later one got a suffix",
+                              "Give each variable its own name (or build it once and reuse "
+                              "the Python object).")
+
+
+def _uniquified(session: int, items: list[tuple[str, str, Any, Any]], cause: str,
+                hint: str) -> Diagnostic:
+    def detail(got: str, wanted: str, location: Any, owner: Any) -> str:
+        taken = f", taken by the variable created at {owner}" if owner and owner != location \
+            else ""
+        return f"{got} (asked for {wanted} at {location}{taken})"
+
+    one = len(items) == 1
+    message = (f"{plural(len(items), 'variable')} got a different name than requested "
+               f"because the name{' was' if one else 's were'} taken: "
+               f"{', '.join(detail(*item) for item in items[:6])}"
+               f"{' and more' if len(items) > 6 else ''}; {cause}, so checkpoint keys, "
+               f"summaries and lookups by name find the other variable")
+    locations = list(dict.fromkeys(loc for _, _, loc, _ in items if loc))
+    takers = list(dict.fromkeys(o for _, _, loc, o in items if o and o != loc))
+    return Diagnostic(
+        rule="name-uniquified", severity="warning",
+        variables=tuple(sorted(got for got, _, _, _ in items)), message=message, hint=hint,
+        session=session, location=locations[0] if locations else None,
+        sites=tuple(Site("created", loc) for loc in locations[:3])
+        + tuple(Site("name taken", loc) for loc in takers[:3]))
 
 
 @rule("get-variable-ignores-name-scope")
