@@ -81,13 +81,14 @@ def test_fed_initial_values_are_the_initializer_and_direct_fetches_are_reads(tmp
             with pytest.raises(tf.errors.FailedPreconditionError):
                 sess.run(w)
         with tftrace.Session(trace=trace) as sess:
-            sess.run(w.initializer, feed_dict={w.initial_value: np.ones(2, np.float32)})
+            w.load(np.ones(2, np.float32), sess)  # the initializer fetched, fed: an assign
             assert sess.run(w).tolist() == [1.0, 1.0]  # reads w itself, no read op
     loaded = tftrace.load(str(trace))
     event, = loaded.events("w", session=1)
     assert event.kind == "initializer" and event.sources == ("<feed>",)
     assert event.value.values == [3.0, 4.0]
     assert "w" in loaded.session(3).reads
+    assert loaded.origin("w", session=3).kind == "assign"
 
 
 def test_update_ops_writers_and_ops_added_between_runs(tmp_path):
@@ -115,3 +116,21 @@ def _line_of(marker):
             if marker in line and "_line_of" not in line:
                 return number
     raise AssertionError(marker)
+
+
+def test_a_graph_built_before_tracing_reads_the_name_scope_from_the_source(tmp_path):
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        with v1.name_scope("block"):
+            v1.get_variable("w", [1])
+        with v1.variable_scope("enc"):
+            v1.get_variable("v", [1])
+        image = v1.get_variable("image", [1])
+        with v1.variable_scope("vgg_19"):
+            tf.identity(image * 2.0)  # read inside a scope: no evidence of anything
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(v1.global_variables_initializer())
+    got = variables(trace)
+    assert got["w"].ignored_name_scope == "block"
+    assert got["enc/v"].ignored_name_scope is None
+    assert got["image"].ignored_name_scope is None

@@ -566,7 +566,7 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
                         if var_op is not None:
                             reads.add(var_op.name)  # e.g. ResourceGather
             continue
-        for write in _classify_write(index, op, fed):
+        for write in _classify_write(index, op, fed, targets):
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
@@ -587,7 +587,8 @@ def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
     return upstream(targets, fed, control=True)[0]
 
 
-def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[PlannedWrite]:
+def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
+                    fetched: Any = ()) -> list[PlannedWrite]:
     op_type = op.type
     if op_type in ASSIGN_OPS:
         var_op = variable_op_of(op.inputs[0])
@@ -605,9 +606,11 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[Pla
         if name in value_reads:
             return [PlannedWrite(variable=name, kind="update", op=op.name)]
         sources = tuple(sorted(value_reads)) + ((FEED,) if uses_feed else ())
-        if index.initializer_ops.get(op.name) == name:
-            # Fed initial values (feed_dict={...Initializer/...: w}, the documented way to
-            # load weights from elsewhere) are still the initializer: sources say "<feed>".
+        if index.initializer_ops.get(op.name) == name and not (uses_feed and op in fetched):
+            # Fed initial values through an initializer group (sess.run(init, feed_dict=
+            # {...Initializer/...: w}), the documented way to load weights from elsewhere)
+            # are still the initializer, sources "<feed>". Fetching the variable's own
+            # initializer with its value fed is Variable.load(): an assign.
             return [PlannedWrite(variable=name, kind="initializer", op=op.name, sources=sources)]
         return [PlannedWrite(variable=name, kind="assign", op=op.name, sources=sources)]
     # Update family: every ref/resource input that is a variable is written (Adam writes the

@@ -257,4 +257,73 @@ def _statement(filename: str, lineno: int, limit: int = 6) -> str:
 def ignored_name_scope(op: Any) -> str | None:
     """The ``tf.name_scope`` get_variable ignored when it created ``op``, if known."""
     evidence = _evidence.get(op.graph)
-    return None if evidence is None else evidence.name_scopes.get(op.name)
+    if evidence is not None and evidence.complete:
+        return evidence.name_scopes.get(op.name)
+    return _name_scope_from_source(op)
+
+
+def _name_scope_from_source(op: Any) -> str | None:
+    """For a graph built before tracing: the ``with tf.name_scope("x"):`` blocks around the
+    user's line that called get_variable, read from the source file (literal names only;
+    anything less certain gives no evidence)."""
+    try:
+        frames = list(op.traceback)
+    except Exception:
+        return None
+    if not any(f.name == "get_variable" and is_internal(f.filename) for f in frames):
+        return None
+    user = next((f for f in reversed(frames) if not is_internal(f.filename)), None)
+    if user is None:
+        return None
+    chain = _with_scopes(user.filename, user.lineno)
+    if not chain or chain[-1][0] != "name_scope" or any(n is None for _, n in chain):
+        return None
+    return "/".join(name for _, name in chain)
+
+
+_SCOPE_CALLS = {"name_scope": "name_scope", "variable_scope": "variable_scope"}
+_with_cache: dict[str, Any] = {}
+
+
+def _with_scopes(filename: str, lineno: int) -> list[tuple[str, str | None]]:
+    """(kind, literal name or None) of the scope ``with`` blocks enclosing ``lineno``,
+    outermost first, within the function that holds the line."""
+    import ast
+
+    tree = _with_cache.get(filename)
+    if tree is None:
+        try:
+            with open(filename, encoding="utf-8") as f:
+                tree = ast.parse(f.read(), filename)
+        except (OSError, SyntaxError, ValueError):
+            tree = False
+        if len(_with_cache) < 64:
+            _with_cache[filename] = tree
+    if not tree:
+        return []
+    chain: list[tuple[str, str | None]] = []
+    node: Any = tree
+    while True:
+        inner = None
+        for child in ast.iter_child_nodes(node):
+            start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
+            if start is not None and end is not None and start <= lineno <= end:
+                inner = child
+                break
+        if inner is None:
+            return chain
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            chain = []  # scopes outside the function are not known to be active here
+        elif isinstance(inner, (ast.With, ast.AsyncWith)) and lineno > inner.lineno:
+            for item in inner.items:
+                call = item.context_expr
+                if not isinstance(call, ast.Call):
+                    continue
+                func = call.func
+                attr = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if attr in _SCOPE_CALLS:
+                    arg = call.args[0] if call.args else None
+                    literal = arg.value if isinstance(arg, ast.Constant) and \
+                        isinstance(arg.value, str) else None
+                    chain.append((attr, literal))
+        node = inner

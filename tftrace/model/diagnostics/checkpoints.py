@@ -181,6 +181,11 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
         same = (saver.location, saver.name, tuple(late))
         if same in reported:
             reported[same].append(first.session)
+            # Reported at the latest graph (the resumed run, the one views open on).
+            pending = [(k, d if k != same else replace(
+                d, session=first.session, run=first.run,
+                sites=(d.sites[0], Site("saved", first.location, first.session, first.run))))
+                for k, d in pending]
             continue
         reported[same] = [first.session]
         pending.append((same, Diagnostic(
