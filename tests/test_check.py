@@ -282,3 +282,17 @@ def test_a_trained_restore_reset_by_the_initializer_is_reported_once(tmp_path):
     rules = [d.rule for d in tftrace.load(str(path)).diagnostics()
              if d.severity != "info"]
     assert rules == ["restore-overwritten"]
+
+
+def test_init_from_checkpoint_origin_names_the_wiring_and_the_initializer_run():
+    from tftrace.views.text import verdict
+
+    text = verdict(load("bert_finetune").explain("bert/pooler/dense/kernel"))
+    assert "by its initializer at examples/bert_finetune.py:123" in text  # MonitoredTrainingSession
+    assert "wired by tf.train.init_from_checkpoint at examples/bert_finetune.py:121" in text
+
+
+def test_a_fed_initial_value_is_said_in_the_explanation():
+    from tftrace.views.text import verdict
+
+    assert "with a fed initial value" in verdict(load("init_fed_weights").explain("fc1/bias"))
