@@ -42,7 +42,7 @@ EXPECTED = {
     "batchnorm_update_ops_missing": {
         ("moving-statistics-never-updated", "warning"): ("layer2/bn/moving_mean",
                                                          "layer2/bn/moving_variance")},
-    "graph_grows": {("graph-grows-during-session", "warning"): ()},
+    "graph_grows": {("graph-grows-during-session", "warning"): ("w",)},
     "checkpoint_untrained": {("checkpoint-untrained", "warning"): ("classifier/bias",
                                                                    "classifier/kernel")},
     "nan_divergence": {("non-finite-value", "error"): ("regression/b", "regression/w")},

@@ -125,8 +125,14 @@ def graph_grows_during_session(trace: Any) -> Iterator[Diagnostic]:
                        f"{growth.first_run}): {per_run_text} ops per run, "
                        f"{plural(growth.ops, 'op')} in all, created at {where}; the graph "
                        f"grows with every step, and so do memory and step time")
+            written = sorted({e.variable for (number, _), events in trace.index.events.items()
+                              if number == session.number for e in events
+                              if e.location == growth.location and growth.location})
+            if written:
+                message += f"; the runs of that line write {names(written, 4)}"
             yield Diagnostic(
-                rule="graph-grows-during-session", severity="warning", variables=(),
+                rule="graph-grows-during-session", severity="warning",
+                variables=tuple(written),
                 message=message,
                 hint="Build the op once, before the loop, and feed what changes: "
                      "value = tf.compat.v1.placeholder(tf.float32, shape); "
