@@ -134,3 +134,24 @@ def test_a_graph_built_before_tracing_reads_the_name_scope_from_the_source(tmp_p
     assert got["w"].ignored_name_scope == "block"
     assert got["enc/v"].ignored_name_scope is None
     assert got["image"].ignored_name_scope is None
+
+
+def test_moving_averages_kept_by_an_ema_in_update_ops_are_checked_too(tmp_path):
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        x = tf.constant(np.arange(8, dtype=np.float32).reshape(4, 2))
+        with v1.variable_scope("bn"):
+            gamma = v1.get_variable("gamma", [2], initializer=v1.ones_initializer())
+            mean, variance = tf.nn.moments(x, [0])
+            ema = v1.train.ExponentialMovingAverage(0.9)
+            v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, ema.apply([mean, variance]))
+        loss = tf.reduce_sum(tf.square(gamma * (x - mean)))
+        train = v1.train.GradientDescentOptimizer(0.01).minimize(loss)  # no UPDATE_OPS
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(v1.global_variables_initializer())
+            for _ in range(3):
+                sess.run(train)
+    found = [d for d in tftrace.load(str(trace)).diagnostics()
+             if d.rule == "moving-statistics-never-updated"]
+    assert len(found) == 1 and all("ExponentialMovingAverage" in v for v in found[0].variables)
+    assert "bn/gamma" in found[0].message

@@ -38,12 +38,11 @@ def _is_moving_statistic(record: Any) -> bool:
 
 
 def _layer_mates(variables: dict[str, Any], name: str) -> list[str]:
-    """The trainable variables of the layer ``name`` belongs to: those of its scope (or,
-    when that has none, of the scope above: conv1/bn/moving_mean -> conv1/kernel)."""
+    """The trainable variables of the layer ``name`` belongs to: those of the nearest
+    enclosing scope that has any (bn/moving_mean -> bn/gamma, bn/beta; an EMA shadow
+    bn/moments/Squeeze/ExponentialMovingAverage -> the same)."""
     parts = name.split("/")
-    for depth in (len(parts) - 1, len(parts) - 2):
-        if depth <= 0:
-            break
+    for depth in range(len(parts) - 1, 0, -1):
         scope = "/".join(parts[:depth]) + "/"
         mates = [n for n, r in variables.items() if n.startswith(scope) and r.trainable
                  and not is_optimizer_state(n)]
@@ -59,8 +58,9 @@ def moving_statistics_never_updated(trace: Any) -> Iterator[Diagnostic]:
         variables = index.variables_while_open(number)
         stale: list[tuple[str, Any, list[str], Any]] = []
         for name, record in variables.items():
-            if not _is_moving_statistic(record) or is_optimizer_state(name):
-                continue
+            if not _is_moving_statistic(record) or (is_optimizer_state(name)
+                                                    and not record.update_ops):
+                continue  # an optimizer's slots, unless UPDATE_OPS writes them (EMA)
             if _updates(trace, number, name)[0]:
                 continue
             trained = [(m, *_updates(trace, number, m)) for m in _layer_mates(variables, name)]
