@@ -155,3 +155,18 @@ def test_moving_averages_kept_by_an_ema_in_update_ops_are_checked_too(tmp_path):
              if d.rule == "moving-statistics-never-updated"]
     assert len(found) == 1 and all("ExponentialMovingAverage" in v for v in found[0].variables)
     assert "bn/gamma" in found[0].message
+
+
+def test_a_name_passed_through_a_helper_counts_as_asked_for(tmp_path):
+    def layer(name):
+        return tf.Variable(0.0, name=name)  # no literal here: a parameter holds it
+
+    wanted = "-".join(["enc", "w"]).replace("-", "_")  # built at run time: no literal
+    trace = tmp_path / "trace.json"
+    with tftrace.tracing(trace):
+        with tf.Graph().as_default():
+            first, second = layer(wanted), layer(wanted)
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+    assert second.op.name == first.op.name + "_1"
+    assert variables(trace)[second.op.name].requested == wanted

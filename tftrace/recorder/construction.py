@@ -118,8 +118,10 @@ def _note_renamed(evidence: _GraphEvidence, name: str, given: str) -> None:
         elif not is_internal(code.co_filename):
             # The user's code holds the name it asked for as a literal: tf.Variable(name=
             # "w") or make_layer("w"). Adam's "beta1_power" or "Variable" are not there.
-            if name in code.co_consts or name.rsplit("/", 1)[-1] in code.co_consts:
-                asked = True
+            last = name.rsplit("/", 1)[-1]
+            if name in code.co_consts or last in code.co_consts or any(
+                    type(v) is str and v in (name, last) for v in frame.f_locals.values()):
+                asked = True  # a literal here, or a parameter holding it (make(name))
                 break
             user_frames += 1
             if user_frames >= _USER_FRAME_LIMIT:
