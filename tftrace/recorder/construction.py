@@ -182,9 +182,11 @@ _SUFFIX = re.compile(r"^(.*)_(\d+)$")
 def requested_name(op: Any) -> str | None:
     """The name the user's code asked for, when ``op`` (a variable) got another one."""
     evidence = _evidence.get(op.graph)
-    if evidence is not None and evidence.complete:
-        return _apply_renames(op.name, evidence.renamed)
-    return _requested_from_source(op)
+    if evidence is not None:
+        seen = _apply_renames(op.name, evidence.renamed)
+        if seen is not None or evidence.complete:
+            return seen
+    return _requested_from_source(op)  # ops created before the hooks were installed
 
 
 def _apply_renames(name: str, renamed: dict[str, str]) -> str | None:
@@ -259,8 +261,9 @@ def _statement(filename: str, lineno: int, limit: int = 6) -> str:
 def ignored_name_scope(op: Any) -> str | None:
     """The ``tf.name_scope`` get_variable ignored when it created ``op``, if known."""
     evidence = _evidence.get(op.graph)
-    if evidence is not None and evidence.complete:
-        return evidence.name_scopes.get(op.name)
+    if evidence is not None:
+        if op.name in evidence.name_scopes or evidence.complete:
+            return evidence.name_scopes.get(op.name)
     return _name_scope_from_source(op)
 
 

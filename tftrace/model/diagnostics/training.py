@@ -94,21 +94,18 @@ def moving_statistics_never_updated(trace: Any) -> Iterator[Diagnostic]:
 
 
 def _initial_values(trace: Any, session: int, variables: tuple[str, ...]) -> str:
-    """'their initial values (0 and 1)' when the trace holds them, else plain words."""
-    shown = []
-    for name in variables:
-        origin = trace.origin(name, session)
+    """``their initial values (0 and 1)`` when every one holds a single value, or the
+    plainer ``the values they were restored with`` / ``their initial values``."""
+    origins = [trace.origin(name, session) for name in variables]
+    base = ("the values they were restored with"
+            if all(o.kind == "restore" for o in origins) else "their initial values")
+    constants = []
+    for origin in origins:
         value = origin.event.value if origin.event is not None else None
-        if value is None or value.min is None:
-            return "their initial values"
-        if value.min == value.max:
-            shown.append(f"{value.min:g}")
-    if shown and len(shown) == len(variables):
-        kinds = list(dict.fromkeys(shown))
-        return f"their initial values ({' and '.join(kinds)})"
-    if origin.kind == "restore":
-        return "the values they were restored with"
-    return "their initial values"
+        if value is None or value.min is None or value.min != value.max:
+            return base
+        constants.append(f"{value.min:g}")
+    return f"{base} ({' and '.join(dict.fromkeys(constants))})"
 
 
 @rule("graph-grows-during-session")
