@@ -170,3 +170,25 @@ def test_a_name_passed_through_a_helper_counts_as_asked_for(tmp_path):
                 sess.run(v1.global_variables_initializer())
     assert second.op.name == first.op.name + "_1"
     assert variables(trace)[second.op.name].requested == wanted
+
+
+def test_the_note_on_a_missing_key_blames_the_renaming(tmp_path):
+    with tf.Graph().as_default():
+        w = tf.Variable(1.0, name="w")
+        saver = v1.train.Saver([w])
+        with v1.Session() as sess:
+            sess.run(w.initializer)
+            ckpt = saver.save(sess, str(tmp_path / "model.ckpt"))
+    with tf.Graph().as_default():
+        tf.Variable(1.0, name="w")
+        tf.Variable(1.0, name="w")  # w_1: the model built twice
+        saver = v1.train.Saver()
+        with tftrace.Session(trace=tmp_path / "trace.json") as sess:
+            with pytest.raises(tf.errors.NotFoundError) as caught:
+                saver.restore(sess, ckpt)
+    error, notes = caught.value, []
+    while error is not None:  # Saver.restore re-raises from the run's own error
+        notes += getattr(error, "__notes__", [])
+        error = error.__context__
+    note = "\n".join(notes)
+    assert "w_1 asked for w" in note and "another model" not in note

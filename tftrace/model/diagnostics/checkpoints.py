@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from tftrace.findings import match_checkpoint
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.findings import names, plural, shape_text, var_list_code
+from tftrace.findings import names, plural, shape_text
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 
 def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
@@ -49,48 +49,26 @@ def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
                                      _declared(trace, record.session))
             if not match.missing:
                 continue
-            message = (f"the restore at {record.location} (run {record.run}) failed: "
-                       + match.missing_message(path))
-            hint = match.missing_hint(checkpoint.keys)
-            sites = (Site("restore", record.location, record.session, record.run),)
             renamed = _renamed(trace, record.session, match.missing)
-            if renamed:
-                message, hint, sites = _blame_renaming(renamed, mapping, message, sites,
-                                                       checkpoint.keys)
+            message = (f"the restore at {record.location} (run {record.run}) failed: "
+                       + match.missing_message(path, renamed))
+            sites = (Site("restore", record.location, record.session, record.run),)
+            variables = trace.index.variables_of(record.session)
+            sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
+                           for var in sorted(renamed)[:3])
             yield Diagnostic(
                 rule="checkpoint-key-missing", severity="error",
-                variables=tuple(sorted(match.missing)), message=message, hint=hint,
-                session=record.session, run=record.run, location=record.location,
-                sites=sites)
+                variables=tuple(sorted(match.missing)), message=message,
+                hint=match.missing_hint(checkpoint.keys, renamed), session=record.session,
+                run=record.run, location=record.location, sites=sites)
 
 
-def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, Any]:
+def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, str]:
     """Missing variables that are renamed copies (``w_1`` asked for ``w``): their keys are
     missing because of the renaming name-uniquified reports, not another model."""
     variables = trace.index.variables_of(session)
-    return {var: variables[var] for var in missing
-            if var in variables and variables[var].requested
-            and variables[var].requested != var}
-
-
-def _blame_renaming(renamed: dict[str, Any], mapping: dict[str, str], message: str,
-                    sites: tuple[Site, ...], keys: Any) -> tuple[str, str, tuple[Site, ...]]:
-    pairs = [f"{var} asked for {record.requested}" for var, record in sorted(renamed.items())]
-    message += (f"; the cause is the renaming name-uniquified reports: "
-                f"{plural(len(renamed), 'variable')} got a _N suffix because "
-                f"{'its name was' if len(renamed) == 1 else 'their names were'} taken "
-                f"({names(pairs, 4)}), so the "
-                f"Saver asks for keys the checkpoint never had")
-    in_checkpoint = {var: record.requested for var, record in renamed.items()
-                     if record.requested in keys}
-    hint = ("The model was built twice: create its variables once and reuse them (the "
-            "name-uniquified warning names the line).")
-    if in_checkpoint:
-        hint += (" If the second copy should load the same values, map the keys: "
-                 + var_list_code({key: var for var, key in sorted(in_checkpoint.items())}))
-    sites = sites + tuple(Site("renamed (name-uniquified)", record.location)
-                          for _, record in sorted(renamed.items())[:3])
-    return message, hint, sites
+    return {var: variables[var].requested for var in missing
+            if var in variables and variables[var].requested}
 
 
 @rule("checkpoint-unreadable")
