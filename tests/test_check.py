@@ -200,7 +200,8 @@ def test_partial_restore_names_model_variables_slots_and_unused_keys():
     d, = [d for d in load("bert_finetune").diagnostics() if d.rule == "restored-partially"]
     assert "3 model variables (global_step, output_weights, output_bias) and 20 optimizer " \
            "slots" in d.message
-    assert "checkpoint keys no variable used: cls/* (2 keys)" in d.message
+    assert "not restored (missing keys): 3 model variables" in d.message
+    assert "checkpoint keys no variable used (unexpected keys): cls/* (2 keys)" in d.message
     assert "wired by tf.train.init_from_checkpoint at examples/bert_finetune.py:" in d.message
     assert [s.role for s in d.sites] == ["wired by tf.train.init_from_checkpoint", "restored"]
 

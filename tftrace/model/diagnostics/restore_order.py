@@ -95,10 +95,11 @@ def restored_partially(trace: Any) -> Iterator[Diagnostic]:
                 f"the restore at {location}")
         message = (f"{what} (run {run}) loaded {len(restored)} of "
                    f"{len(graph_vars)} variables from {names(checkpoints) or 'a checkpoint'}"
-                   f"; not restored: {_not_restored_text(model, slots)}")
+                   f"; not restored (missing keys): {_not_restored_text(model, slots)}")
         unused = _unused_keys(index, events)
         if unused:
-            message += (f"; checkpoint keys no variable used: {_grouped_keys(unused)}")
+            message += (f"; checkpoint keys no variable used (unexpected keys): "
+                        f"{_grouped_keys(unused)}")
         hint = ("Fine when intended (a new head on a pretrained encoder): give the others "
                 "values with tf.compat.v1.variables_initializer(...) — never with the global "
                 "initializer after the restore.")
