@@ -129,7 +129,9 @@ def _not_restored_text(model: list[str], slots: list[str]) -> str:
         parts.append(f"{plural(len(model), 'model variable')} ({names(model)})")
     if slots:
         parts.append(plural(len(slots), "optimizer slot"))
-    return " and ".join(parts) + " — they get their values elsewhere"
+    one = len(model) + len(slots) == 1
+    return " and ".join(parts) + (" — it gets its value elsewhere" if one else
+                                  " — they get their values elsewhere")
 
 
 def _unused_keys(index: Any, events: list[Event]) -> list[str]:
