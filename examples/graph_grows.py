@@ -7,8 +7,8 @@ What it does
     steps -- then saves ckpt/graph_grows/model.ckpt.
 
 The bug
-    tf.compat.v1.assign(w, new_value) inside the loop (the `# BUG:` line) adds two ops
-    (a Const holding the value and the Assign) to the graph on every step: memory and
+    tf.compat.v1.assign(w, new_value) inside the loop (the `# BUG:` line) adds three ops
+    (a Const for the value, the assign, a read) to the graph on every step: memory and
     step time grow with the step count, and a long run slows to a crawl or runs out of
     memory.
 
