@@ -95,7 +95,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                   "tftrace explain finetune.json encoder/w   # then ask about a variable"),
         _run)
     parser.add_argument("-o", "--output", metavar="TRACE", default="tftrace.json",
-                        help="the trace file to write (default: tftrace.json)")
+                        help="the trace file to write (default: tftrace.json); may hold "
+                        "{job}, {task}, {pid}, {host}, e.g. traces/{job}{task}.json: one "
+                        "launch line for every task of a cluster")
     parser.add_argument("script", metavar="SCRIPT", help="the Python script to run")
     # REMAINDER: once SCRIPT is seen, every later word (even -o or --help) is the script's.
     parser.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER,
