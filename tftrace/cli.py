@@ -208,7 +208,8 @@ def _check(args: argparse.Namespace) -> int:
         if trace.processes:  # a merge: say of what (the summary line names the trace)
             label += (f" ({len(trace.processes)} processes: "
                       f"{', '.join(p.label for p in trace.processes)})")
-        check.write_check_text(diagnostics, label, sys.stdout)
+        check.write_check_text(diagnostics, label, sys.stdout,
+                               hidden=len(trace.diagnostics()) - len(diagnostics))
     return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
         else EXIT_OK
 

@@ -98,6 +98,9 @@ class SessionInfo:
     #: In a merged trace: each process session this session joins, as (process, its
     #: session number in that process's own trace).
     members: tuple[tuple[Process, int], ...] = ()
+    #: ops the program added to the graph between this session's runs, by creating line
+    #: (:class:`~tftrace.tracefile.GraphGrowth`; only known for a closed session)
+    graph_growth: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, repr=False, slots=True)

@@ -152,7 +152,7 @@ def _story(explanation: "Explanation") -> str:
         story = (f"reset by its initializer {_at(origin, by)}, discarding "
                  f"{_discarded(earlier)}" + (_by_whom(earlier) if by else ""))
     else:
-        story = _origin_phrase(origin, by)
+        story = _origin_phrase(origin, explanation.record, by)
     story += _updates_phrase(explanation.updates_since_origin)
     return story + _non_finite_phrase(events[-1]) + _failed_phrase(explanation)
 
@@ -165,15 +165,31 @@ def _never_initialized(session: int, events: list[Event]) -> str:
     return text
 
 
-def _origin_phrase(event: Event, by: bool = False) -> str:
+def _origin_phrase(event: Event, record: VariableRecord | None = None,
+                   by: bool = False) -> str:
     if event.kind == "restore":
+        wired = _wired_at(event, record)
+        if wired:  # init_from_checkpoint: both the wiring and the run that loaded it
+            return (f"restored from {printable(event.checkpoint)} key {printable(event.key)}"
+                    f" by its initializer {_at(event, by)}, wired by "
+                    f"tf.train.init_from_checkpoint at {printable(wired)}")
         return _restored(event, by)
+    if event.kind == "initializer" and FEED in event.sources:
+        return f"initialized by its initializer {_at(event, by)}, with a fed initial value"
     if event.kind == "assign":
         return f"assigned {_assigned_what(event.sources)} {_at(event, by)}"
     if event.checkpoint is not None:  # init_from_checkpoint, recorded as an initializer
         return (f"initialized from {printable(event.checkpoint)} key {printable(event.key)} "
                 f"by its initializer {_at(event, by)}")
     return f"initialized by its initializer {_at(event, by)}"
+
+
+def _wired_at(event: Event, record: VariableRecord | None) -> str | None:
+    """Where init_from_checkpoint rewired the initializer that did this restore."""
+    init = record.initializer if record is not None else None
+    if init is None or init.location is None or event.op != init.op:
+        return None
+    return init.location
 
 
 def _overwrite(event: Event, by: bool = False) -> str:

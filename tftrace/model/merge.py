@@ -103,6 +103,9 @@ class _Member:
     savers: list[SaverRecord]
     items: list[Any] = field(default_factory=list)  # RunRecord | StreakRecord, run order
     end: SessionEnd | None = None
+    # How many of its graph's variables existed when it ended (a graph grows after a
+    # session closed: the optimizer slots of a later session are not this one's business)
+    declared_at_end: int | None = None
     errors: list[RecorderError] = field(default_factory=list)
     keys: dict[str, Any] = field(default_factory=dict)  # variable -> server identity
     names: dict[str, str] = field(default_factory=dict)  # variable -> name in the merge
@@ -224,6 +227,9 @@ def _members(process: Process, raw: RawTrace, first: int,
                 os.path.join(cwd, record.path))
             checkpoints[path] = replace(record, path=path)
         else:
+            if isinstance(record, SessionEnd) and record.session in sessions:
+                member = sessions[record.session]
+                member.declared_at_end = len(member.variables)
             pending.append(record)
     for record in pending:
         member = sessions.get(getattr(record, "session", None))
@@ -400,12 +406,19 @@ def _merged_session(number: int, group: list[_Member],
                         location=first.record.location, time=first.record.time,
                         target=first.record.target,
                         remote=any(m.record.remote for m in group))
-    yield from _variables(number, group)
+    # Variables its graph gained after a lone session ended come after its end, as in its
+    # trace; a joined session has them all.
+    alone = len(group) == 1
+    later = _variables(number, group)
+    if alone and group[0].declared_at_end is not None:
+        for _ in range(group[0].declared_at_end):
+            yield next(later)
+    else:
+        yield from later
     yield from _savers(number, group)
     items = sorted(_items(group), key=lambda item: item.order)
     # A session of one process keeps its own run numbers; a joined one counts its runs
     # in the merged order.
-    alone = len(group) == 1
     for ordinal, item in enumerate(items, start=1):
         run = item.local[0] if alone else ordinal
         provenance[(number, run)] = (item.member.process, item.member.record.session,
@@ -422,6 +435,7 @@ def _merged_session(number: int, group: list[_Member],
         else:
             yield SessionEnd(session=number, runs=len(items),
                              time=max(e.time for e in ends), reads=tuple(reads))
+    yield from later
 
 
 def _variables(number: int, group: list[_Member]) -> Iterator[VariableRecord]:
