@@ -41,6 +41,7 @@ RANDOM_OPS = frozenset({
     "ParameterizedTruncatedNormal", "RandomCrop",
 })
 FEED = "<feed>"
+_VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
 # Name scopes of machinery that touches every variable: not where the user uses it.
 _MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
@@ -109,6 +110,19 @@ class GraphIndex:
         self._seen_ops = 0
         self._seen_version: int | None = None
         self._restore_names: dict[str, list[str]] = {}
+        self._bits: dict[str, int] = {}
+        self._bit_names: list[str] = []
+        self._value_reads: dict[frozenset[str], ValueReads] = {}
+
+    def value_reads(self, fed: frozenset[str]) -> ValueReads:
+        """The memoized read sets for runs that feed ``fed`` (the hooks' signatures of a
+        training loop share them). A handful of feed sets are kept, the oldest dropped."""
+        reads = self._value_reads.get(fed)
+        if reads is None:
+            if len(self._value_reads) >= _VALUE_READS_KEPT:
+                del self._value_reads[next(iter(self._value_reads))]
+            reads = self._value_reads[fed] = ValueReads(fed, self._bits, self._bit_names)
+        return reads
 
     def restore_names(self, restore_op: Any) -> list[str]:
         """The checkpoint keys a RestoreV2 op reads, in output order (parsed once: a
@@ -423,11 +437,6 @@ def upstream(starts: Iterable[Any], fed: frozenset[str], control: bool = False,
     return out, reached_feed
 
 
-def _reads_through(op: Any) -> bool:
-    """Follow a value's inputs, but not past a variable or an op that only inspects one."""
-    return op.type not in VARIABLE_OPS and op.type not in NON_READS
-
-
 def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
     """Ops the value of ``value`` is computed from (data inputs only; stops at feeds)."""
     if value.name in fed:
@@ -435,12 +444,125 @@ def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
     return upstream([value.op], fed, expand=lambda op: op.type not in NON_READS)[0]
 
 
-def _value_reads(value: Any, fed: frozenset[str]) -> tuple[set[str], bool]:
-    """Variables whose values ``value`` is computed from, and whether a feed is involved."""
-    if value.name in fed:
-        return set(), True
-    ops, uses_feed = upstream([value.op], fed, expand=_reads_through)
-    return {op.name for op in ops if op.type in VARIABLE_OPS}, uses_feed
+_FEED_BIT = 1  # bit 0 of a read set: a fed tensor is involved; variables from bit 1 on
+
+
+class ValueReads:
+    """For every op, the variables its value is computed from, as an int bitset, memoized.
+
+    One pass over what the writes' values depend on, whatever the number of writes: each op
+    is expanded once (not past a variable or an op that only inspects one; fed tensors
+    cut the walk and set the feed bit) and its set is the union of its inputs' sets. While loops
+    make cycles (Merge <- NextIteration); the ops of a cycle share one set, found with
+    Tarjan's strongly connected components, iteratively (graphs are deeper than Python's
+    recursion limit). An op's inputs never change once it exists, so the memo stays valid
+    while the graph grows; it is kept per set of fed tensors.
+    """
+
+    def __init__(self, fed: frozenset[str], bits: dict[str, int], names: list[str]):
+        self.fed = fed
+        self._bits = bits  # variable op name -> bit (shared by every ValueReads of a graph)
+        self._names = names  # bit -> variable op name
+        self._memo: dict[str, int] = {}
+        self._sources: dict[int, tuple[tuple[str, ...], bool]] = {}
+
+    def bit(self, name: str) -> int:
+        bit = self._bits.get(name)
+        if bit is None:
+            bit = self._bits[name] = 1 << (len(self._names) + 1)
+            self._names.append(name)
+        return bit
+
+    def of_tensor(self, value: Any) -> int:
+        """The read set of ``value`` (``_FEED_BIT`` alone when it is fed)."""
+        if value.name in self.fed:
+            return _FEED_BIT
+        return self.of(value.op)
+
+    def sources(self, bits: int) -> tuple[tuple[str, ...], bool]:
+        """A read set as (sorted variable names, whether a feed is involved)."""
+        found = self._sources.get(bits)
+        if found is None:
+            names, rest, position = [], bits >> 1, 0
+            while rest:
+                if rest & 1:
+                    names.append(self._names[position])
+                rest >>= 1
+                position += 1
+            found = self._sources[bits] = (tuple(sorted(names)), bool(bits & _FEED_BIT))
+        return found
+
+    def _expand(self, op: Any) -> tuple[int, list[Any]]:
+        op_type = op.type
+        if op_type in VARIABLE_OPS:
+            return self.bit(op.name), []
+        if op_type in NON_READS:
+            return 0, []
+        own, parents, fed = 0, [], self.fed
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                own |= _FEED_BIT
+            else:
+                parents.append(tensor.op)
+        return own, parents
+
+    def of(self, root: Any) -> int:
+        memo = self._memo
+        found = memo.get(root.name)
+        if found is not None:
+            return found
+        order: dict[str, int] = {}  # Tarjan's discovery index
+        low: dict[str, int] = {}
+        acc: dict[str, int] = {}  # own bits + bits of finished parents
+        on_stack: list[str] = []
+        on_stack_set: set[str] = set()
+
+        def push(op: Any) -> Any:
+            name = op.name
+            order[name] = low[name] = len(order)
+            own, parents = self._expand(op)
+            acc[name] = own
+            on_stack.append(name)
+            on_stack_set.add(name)
+            return name, iter(parents)
+
+        frames = [push(root)]
+        while frames:
+            name, parents = frames[-1]
+            descended = False
+            for parent in parents:
+                parent_name = parent.name
+                done = memo.get(parent_name)
+                if done is not None:
+                    acc[name] |= done
+                elif parent_name not in order:
+                    frames.append(push(parent))
+                    descended = True
+                    break
+                elif parent_name in on_stack_set:  # a cycle: same component
+                    if order[parent_name] < low[name]:
+                        low[name] = order[parent_name]
+            if descended:
+                continue
+            frames.pop()
+            if low[name] == order[name]:  # the root of a component: all of it is known
+                members, bits = [], 0
+                while True:
+                    member = on_stack.pop()
+                    on_stack_set.discard(member)
+                    members.append(member)
+                    bits |= acc[member]
+                    if member == name:
+                        break
+                for member in members:
+                    memo[member] = bits
+                if frames:
+                    acc[frames[-1][0]] |= bits
+            elif frames:
+                parent_frame = frames[-1][0]
+                if low[name] < low[parent_frame]:
+                    low[parent_frame] = low[name]
+        return memo[root.name]
 
 
 # --- run plans ---------------------------------------------------------------------------
@@ -486,6 +608,7 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
     """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
     fed = frozenset(fed)
     closure = _closure(targets, fed)
+    value_reads = index.value_reads(fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
     saves = []
     reads: set[str] = set()
@@ -508,7 +631,7 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
                         if var_op is not None:
                             reads.add(var_op.name)  # e.g. ResourceGather
             continue
-        for write in _classify_write(index, op, fed):
+        for write in _classify_write(index, op, fed, value_reads):
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
@@ -522,7 +645,8 @@ def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
     return upstream(targets, fed, control=True)[0]
 
 
-def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[PlannedWrite]:
+def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
+                    value_reads: ValueReads) -> list[PlannedWrite]:
     op_type = op.type
     if op_type in ASSIGN_OPS:
         var_op = variable_op_of(op.inputs[0])
@@ -536,10 +660,11 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[Pla
             return [PlannedWrite(variable=name, kind="restore", op=op.name,
                                  key=_restore_key(index, restore_op, output_index),
                                  prefix_tensor=restore_op.inputs[0])]
-        value_reads, uses_feed = _value_reads(value, fed)
-        if name in value_reads:
+        bits = value_reads.of_tensor(value)
+        if bits & value_reads.bit(name):
             return [PlannedWrite(variable=name, kind="update", op=op.name)]
-        sources = tuple(sorted(value_reads)) + ((FEED,) if uses_feed else ())
+        names, uses_feed = value_reads.sources(bits)
+        sources = names + ((FEED,) if uses_feed else ())
         if index.initializer_ops.get(op.name) == name and not uses_feed:
             return [PlannedWrite(variable=name, kind="initializer", op=op.name, sources=sources)]
         return [PlannedWrite(variable=name, kind="assign", op=op.name, sources=sources)]
