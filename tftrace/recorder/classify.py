@@ -108,7 +108,16 @@ class GraphIndex:
         self.savers: dict[str, SaverRecord] = {}
         self.initializer_ops: dict[str, str] = {}  # initializer op name -> variable name
         self._seen_ops = 0
+        self._seen_id = -1
         self._seen_version: int | None = None
+        self._full_version = 0
+        self._indexed_restores: set[str] = set()
+        self._objects: dict[str, Any] = {}
+        self._collection_lengths: tuple[int, ...] = ()
+        # Every variable and Saver record, in the order they were made: a changed one (a
+        # replaced initializer) again. Traces copy what they have not seen yet.
+        self.records: list[VariableRecord | SaverRecord] = []
+        self.generation = 0  # bumped when an initializer is replaced: plans are stale
         self._restore_names: dict[str, list[str]] = {}
         self._bits: dict[str, int] = {}
         self._bit_names: list[str] = []
@@ -135,37 +144,78 @@ class GraphIndex:
             self._restore_names[restore_op.name] = names
         return names
 
-    def refresh(self) -> tuple[list[VariableRecord], list[SaverRecord]]:
-        """Index ops added since the last call; return the new variables and Savers."""
+    def refresh(self) -> None:
+        """Index every op added since the last full refresh (session start and end, and
+        when the graph has doubled since): the C++ op list is read whole, so this is not
+        done per run."""
         version = self.graph.version
         if version == self._seen_version:
-            return [], []
-        self._seen_version = version
+            return
+        self._seen_version = self._full_version = version
         ops = self.graph.get_operations()
         new_ops = ops[self._seen_ops:]
         self._seen_ops = len(ops)
-        var_objects = self._variable_objects()
-        memberships = self._memberships()
-        new_vars = []
-        restore_ops = []
+        if ops:
+            self._seen_id = ops[-1]._id  # noqa: SLF001 - ids grow with creation order
+        self._index_ops(new_ops)
+
+    def refresh_closure(self, closure: list[Any]) -> None:
+        """Index the ops of a run's closure that the index has not seen: what a new plan
+        needs (its variables declared, their initializers known) in time linear in the
+        closure, however large the graph has grown. Ops outside every closure wait for the
+        next full refresh."""
+        version = self.graph.version
+        if version == self._seen_version:
+            return
+        if version >= 2 * self._full_version + 1024:  # amortized: the graph doubled
+            self.refresh()
+            return
+        self._seen_version = version
+        seen_id = self._seen_id
+        self._index_ops([op for op in closure if op._id > seen_id])  # noqa: SLF001
+
+    def _index_ops(self, new_ops: list[Any]) -> None:
+        """Variables, Savers and replaced initializers among ``new_ops`` (each op once)."""
+        self._refresh_objects()
+        restore_ops, assigns, new_variables = [], [], []
         for op in new_ops:
-            if op.type in VARIABLE_OPS:
-                info = self._index_variable(op, var_objects.get(op.name), memberships)
-                self.variables[info.name] = info
-                new_vars.append(info.record)
-            elif op.type in RESTORE_OPS:
+            op_type = op.type
+            if op_type in VARIABLE_OPS:
+                if op.name not in self.variables:
+                    new_variables.append(op)
+            elif op_type in ASSIGN_OPS:
+                assigns.append(op)
+            elif op_type in RESTORE_OPS and op.name not in self._indexed_restores:
+                self._indexed_restores.add(op.name)
                 restore_ops.append(op)
-        # Initializers can be replaced after creation (init_from_checkpoint): re-check the
-        # initializer of every known variable whose Python object says otherwise.
-        for name, obj in var_objects.items():
-            info = self.variables.get(name)
-            init = _initializer_op(obj)
-            if info is not None and init is not None and info.initializer_op is not init:
-                self._set_initializer(info, init)
-                if info.record not in new_vars:
-                    new_vars.append(info.record)
-        new_savers = [s for s in (self._index_saver(op) for op in restore_ops) if s is not None]
-        return new_vars, new_savers
+        if new_variables:
+            memberships = self._memberships()
+            for op in new_variables:
+                info = self._index_variable(op, self._objects.get(op.name), memberships)
+                self.variables[info.name] = info
+                self.records.append(info.record)
+        # Initializers can be replaced after creation (init_from_checkpoint): the new
+        # initializer is a new assign op, which the variable's Python object now names.
+        for op in assigns:
+            var_op = variable_op_of(op.inputs[0])
+            info = None if var_op is None else self.variables.get(var_op.name)
+            if info is None or info.initializer_op is op:
+                continue
+            if _initializer_op(self._objects.get(info.name)) is op:
+                self._set_initializer(info, op)
+                self.records.append(info.record)
+                self.generation += 1
+        for op in restore_ops:
+            saver = self._index_saver(op)
+            if saver is not None:
+                self.records.append(saver)
+
+    def _refresh_objects(self) -> None:
+        """Python Variable objects by op name, re-read only when a collection changed."""
+        lengths = tuple(len(self.graph.get_collection_ref(key)) for key in COLLECTIONS)
+        if lengths != self._collection_lengths:
+            self._collection_lengths = lengths
+            self._objects = self._variable_objects()
 
     def _memberships(self) -> dict[int, tuple[str, ...]]:
         """id(Variable) -> the standard collections it is in (global, local, trainable...)."""
@@ -254,19 +304,18 @@ class GraphIndex:
         return None
 
     def read_tensor(self, name: str) -> Any | None:
-        """A side-effect-free tensor holding the variable's value; created when missing."""
+        """A side-effect-free tensor holding the variable's value, or None.
+
+        None for a resource variable that nothing reads without control inputs (raw
+        ``VarHandleOp`` users): reading it would take a ``ReadVariableOp`` of our own, and
+        the recorder never adds ops to the user's graph (``get_operations()``, the saved
+        meta graph). Its writes are recorded without a value.
+        """
         info = self.variables.get(name)
         if info is None:
             return None
-        if info.read_tensor is None and not self.graph.finalized:
-            from tensorflow.python.ops import gen_resource_variable_ops
-
-            # Resource variables built without a read op (rare: raw VarHandleOp users).
-            # Adding one op to a graph that is not finalized changes nothing the program sees.
-            with self.graph.as_default(), self.graph.name_scope(None):
-                info.read_tensor = gen_resource_variable_ops.read_variable_op(
-                    info.op.outputs[0], info.op.get_attr("dtype"),
-                    name="tftrace_read/" + info.name.replace("/", "_"))
+        if info.read_tensor is None and info.op.type == "VarHandleOp":
+            info.read_tensor = self._find_read_tensor(info.op)  # one may exist by now
         return info.read_tensor
 
     def _index_saver(self, restore_op: Any) -> SaverRecord | None:
@@ -594,20 +643,35 @@ class RunPlan:
     keepalive: Any = None  # the fetch/feed objects whose ids form the cache key
     id: int = 0
     written: tuple[str, ...] = ()
+    streak_key: int = 0  # runs whose plans have equal shapes share a streak (session's)
     # Precomputed: they are tested on every run of the hot path.
     update_only: bool = field(init=False)  # a training-style run: only updates, no save
+    # Only assigns and updates, no save: repeated runs coalesce into a streak (an lr
+    # schedule assigned from a feed each step as much as a train op).
+    streakable: bool = field(init=False)
     records_something: bool = field(init=False)
+    assigned: frozenset[str] = field(init=False)  # variables given a value by an assign
 
     def __post_init__(self) -> None:
         self.records_something = bool(self.writes or self.saves)
         self.update_only = bool(self.writes) and not self.saves and all(
             w.kind == "update" for w in self.writes)
+        self.streakable = bool(self.writes) and not self.saves and all(
+            w.kind in ("update", "assign") for w in self.writes)
+        self.assigned = frozenset(w.variable for w in self.writes if w.kind == "assign")
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What the run does to variables, whatever its ops: a loop that builds a new
+        ``assign`` op each step repeats one shape under ever new signatures."""
+        return tuple((w.variable, w.kind, w.sources) for w in self.writes)
 
 
 def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:
     """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
     fed = frozenset(fed)
     closure = _closure(targets, fed)
+    index.refresh_closure(closure)  # its variables and initializers, before classifying
     value_reads = index.value_reads(fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
     saves = []

@@ -46,6 +46,7 @@ from tftrace.tracefile import (
     StreakRecord,
     StreakSample,
     TraceWriter,
+    VariableRecord,
     Write,
 )
 
@@ -73,6 +74,7 @@ class TraceState:
         self.writer = TraceWriter(path, _header())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
+        self.synced: dict[int, int] = {}  # graph -> how many of its index's records synced
         self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
         # variable name -> sessions that gave it a value (for "initialized only in session 1")
         self.initialized_in: dict[str, set[int]] = {}
@@ -99,20 +101,30 @@ class TraceState:
     def write(self, record: Any, flush: bool = True) -> None:
         self.writer.write(record.to_json(), flush=flush)
 
-    def sync_graph(self, index: GraphIndex) -> None:
-        """Write variable and Saver records this trace has not seen (or that changed)."""
-        index.refresh()
+    def sync_graph(self, index: GraphIndex, full: bool = True) -> None:
+        """Write variable and Saver records this trace has not seen (or that changed):
+        the index's records since this trace's last sync, the latest of each."""
+        if full:
+            index.refresh()
         with self.lock:
-            for info in index.variables.values():
-                key = (index.graph_id, info.name)
-                if self.emitted.get(key) is not info.record:
-                    self.emitted[key] = info.record
-                    self.write(info.record, flush=False)
-            for name, saver in index.savers.items():
-                key = (index.graph_id, "saver:" + name)
-                if self.emitted.get(key) is not saver:
-                    self.emitted[key] = saver
-                    self.write(saver, flush=False)
+            position = self.synced.get(index.graph_id, 0)
+            if position == len(index.records):
+                return
+            fresh = index.records[position:]
+            self.synced[index.graph_id] = len(index.records)
+            latest: dict[str, Any] = {}
+            for record in fresh:
+                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
+                latest[name] = record
+            variables = sorted((r for r in latest.values() if isinstance(r, VariableRecord)),
+                               key=lambda r: r.index)  # creation order
+            savers = [r for r in latest.values() if not isinstance(r, VariableRecord)]
+            for record in [*variables, *savers]:
+                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
+                key = (index.graph_id, name)
+                if self.emitted.get(key) is not record:
+                    self.emitted[key] = record
+                    self.write(record, flush=False)
             self.writer.flush()
 
     def record_checkpoint(self, path: str | None) -> None:
@@ -194,7 +206,10 @@ class SessionRecorder:
         self._plans: dict[Any, RunPlan] = {}
         self._plan_ids = itertools.count(1)
         self._streak_numbers = itertools.count(1)
-        self._streaks: dict[int, _Streak] = {}
+        self._streaks: dict[int, _Streak] = {}  # streak key (a plan shape) -> running streak
+        self._shapes: dict[tuple[Any, ...], int] = {}  # plan shape -> streak key
+        self._shape_numbers = itertools.count(1)
+        self._shapes_run: set[int] = set()  # assign shapes that ran once already
         self._seen_plans: set[int] = set()
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
@@ -212,18 +227,39 @@ class SessionRecorder:
         leaves: list[Any] = []
         fetch_key = _fetch_key(fetches, leaves)
         fetch_count = len(leaves)
-        key = (fetch_key, _feed_key(feed_dict, leaves), self.graph.version)
+        # No graph version in the key: an op's inputs never change, so a signature's plan
+        # stays right while the graph grows (a replaced initializer bumps the generation).
+        key = (fetch_key, _feed_key(feed_dict, leaves), self.index.generation)
         plan = self._plans.get(key)  # the hot path: a dict lookup, no lock (atomic under GIL)
-        if plan is not None and (plan.update_only or not self._streaks):
-            return plan
+        if plan is not None and (not plan.records_something
+                                 or plan.streak_key in self._streaks):
+            return plan  # nothing to record, or one more run of a running streak
         with self._lock:
             plan = self._plans.get(key)
             if plan is None:
                 with self.graph.as_default():  # TF refuses graph access from outside it
                     plan = self._new_plan(key, leaves, fetch_count, feed_dict)
-            if self._streaks and plan.records_something and not plan.update_only:
-                self._end_streaks()  # sample streak values *before* this run changes them
+            if self._streaks and plan.records_something:
+                # Sample streak values *before* this run changes them.
+                if self._starts_streak(plan):
+                    self._end_streaks(self._conflicts(plan))
+                elif plan.streak_key not in self._streaks:
+                    self._end_streaks()
         return plan
+
+    def _starts_streak(self, plan: RunPlan) -> bool:
+        """Whether this run of ``plan`` is a streak's (an assign shape's first run is a
+        run record of its own, exactly as a one-off assign)."""
+        return plan.streakable and (plan.update_only or plan.streak_key in self._shapes_run)
+
+    def _conflicts(self, plan: RunPlan) -> list[_Streak]:
+        """Running streaks that cannot interleave with ``plan``'s: one of the two assigns
+        a variable the other writes. Update streaks interleave freely (GAN D/G steps, a
+        train op with and without the hooks' fetches): counts add up whatever the order,
+        while the order of a variable's assigns decides its value."""
+        return [s for s in self._streaks.values()
+                if s.plan.assigned.intersection(plan.written)
+                or plan.assigned.intersection(s.plan.written)]
 
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
@@ -239,12 +275,20 @@ class SessionRecorder:
         plan.fetch_names = short_names(str(n) for n in names)
         plan.keepalive = leaves
         plan.id = next(self._plan_ids)
-        self.state.sync_graph(self.index)
+        if plan.streakable:
+            shape = plan.shape
+            key_of_shape = self._shapes.get(shape)
+            if key_of_shape is None:
+                if len(self._shapes) >= _PLAN_CACHE_LIMIT:  # bounded: forget the oldest
+                    del self._shapes[next(iter(self._shapes))]
+                key_of_shape = self._shapes[shape] = next(self._shape_numbers)
+            plan.streak_key = key_of_shape
+        self.state.sync_graph(self.index, full=False)
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
-            self._plans.clear()
-        # The graph version may have moved (sync added a read op): key on the new one too.
+            # A loop that builds ops makes a signature per step: drop the oldest plans.
+            for old in list(itertools.islice(self._plans, _PLAN_CACHE_LIMIT // 4)):
+                del self._plans[old]
         self._plans[key] = plan
-        self._plans[key[:2] + (graph.version,)] = plan
         return plan
 
     # -- after the run --
@@ -253,13 +297,17 @@ class SessionRecorder:
         with self._lock:
             self.run_index += 1
             if plan.id not in self._seen_plans:
+                if len(self._seen_plans) >= _PLAN_CACHE_LIMIT:
+                    self._seen_plans.clear()  # bounded; adding reads again changes nothing
                 self._seen_plans.add(plan.id)
                 self.reads.update(plan.reads)
             if not plan.records_something:
                 return
-            if plan.update_only:
+            if plan.streak_key in self._streaks or self._starts_streak(plan):
                 self._streak_step(plan)
             else:
+                if plan.streakable:
+                    self._shapes_run.add(plan.streak_key)
                 with self.graph.as_default():
                     self._record_run(plan, feed_dict, started, None)
 
@@ -278,12 +326,12 @@ class SessionRecorder:
                 add_note(note)
 
     def _streak_step(self, plan: RunPlan) -> None:
-        streak = self._streaks.get(plan.id)
+        streak = self._streaks.get(plan.streak_key)
         if streak is None:
             streak = _Streak(number=next(self._streak_numbers), plan=plan,
                              first_run=self.run_index, location=caller_location(),
                              started=time.time())
-            self._streaks[plan.id] = streak
+            self._streaks[plan.streak_key] = streak
         streak.count += 1
         streak.last_run = self.run_index
         count = streak.count
@@ -309,15 +357,24 @@ class SessionRecorder:
             fetches=() if streak.written else plan.fetch_names,
             # The reader keeps the first record's writes; repeating them costs space only.
             writes=() if streak.written else tuple(
-                Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
+                Write(variable=w.variable, kind=w.kind, op=w.op, sources=w.sources)
+                for w in plan.writes),
             samples=tuple(streak.pending), final=final, time=streak.started,
             last_time=time.time()))
         streak.pending = []
         streak.written = True
 
-    def _end_streaks(self) -> None:
-        streaks = sorted(self._streaks.values(), key=lambda s: s.number)
-        self._streaks.clear()
+    def _end_streaks(self, which: list[_Streak] | None = None) -> None:
+        """End ``which`` (default: every running streak), sampled first if they moved."""
+        if which is None:
+            streaks = sorted(self._streaks.values(), key=lambda s: s.number)
+            self._streaks.clear()
+        else:
+            streaks = sorted(which, key=lambda s: s.number)
+            for streak in streaks:
+                del self._streaks[streak.plan.streak_key]
+        if not streaks:
+            return
         unsampled = [s for s in streaks if s.sampled_at != s.count]
         if unsampled:
             self._sample(unsampled)
