@@ -151,3 +151,79 @@ def test_value_reads_match_a_walk_per_write_through_a_while_loop_cycle():
     ops, uses_feed = upstream([writes[0].op.inputs[1].op], frozenset({"fed:0"}),
                               expand=lambda op: op.type not in ("VariableV2",))
     assert {op.name for op in ops if op.type == "VariableV2"} == {"a"} and uses_feed
+
+
+WORKER_OUTLIVES_MAIN = """
+import threading
+import tensorflow as tf
+v1 = tf.compat.v1
+v1.disable_eager_execution()
+w = v1.get_variable("w", [1], initializer=v1.zeros_initializer())
+step = w.assign_add([1.0])
+sess = v1.Session()
+sess.run(w.initializer)
+started = threading.Event()
+
+def train():
+    started.set()
+    for _ in range(50):
+        sess.run(step)
+
+threading.Thread(target=train, name="worker").start()
+started.wait()
+# the main thread ends here, the worker trains on: Python joins it before exiting
+"""
+
+DAEMON_AFTER_EXIT = """
+import atexit, threading
+import tensorflow as tf
+v1 = tf.compat.v1
+v1.disable_eager_execution()
+w = v1.get_variable("w", [1], initializer=v1.zeros_initializer())
+step = w.assign_add([1.0])
+sess = v1.Session()
+sess.run(w.initializer)
+go = threading.Event()
+done = threading.Event()
+
+def train():
+    go.wait()
+    sess.run(step)
+    done.set()
+
+threading.Thread(target=train, name="daemon-worker", daemon=True).start()
+# registered first, so it runs after tftrace's own handler: the session is used after
+# the trace was finished
+def late():
+    go.set()
+    done.wait(60)
+atexit.register(late)
+"""
+
+
+def _run_script(tmp_path, source):
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "script.py"
+    script.write_text(source)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=root)
+    env.pop("TFTRACE_TRACE", None)
+    return subprocess.run([sys.executable, "-m", "tftrace", "run", "-o", "t.json",
+                           str(script)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_a_worker_thread_that_outlives_the_main_thread_is_recorded(tmp_path):
+    """Issue 14 item 7: every run of the worker is in the trace."""
+    result = _run_script(tmp_path, WORKER_OUTLIVES_MAIN)
+    assert result.returncode == 0, result.stderr
+    got = tftrace.load(str(tmp_path / "t.json")).explain("w").to_json()
+    assert got["updates_since_origin"] == 50
+
+
+def test_runs_after_the_trace_was_finished_are_said_on_stderr(tmp_path):
+    result = _run_script(tmp_path, DAEMON_AFTER_EXIT)
+    assert result.returncode == 0, result.stderr
+    assert "ran after its trace was finished (thread daemon-worker)" in result.stderr

@@ -83,7 +83,7 @@ def _finish() -> list:
     if session is None:  # the script never created a session
         return []
     try:
-        return session.close_traces()
+        return session.close_traces(join_threads=True)  # as Python joins them at exit
     except Exception as e:  # fail open: the script's exit code matters more
         sys.stderr.write(f"tftrace: internal error while finishing the trace: {e}\n")
         return []

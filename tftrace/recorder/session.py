@@ -27,6 +27,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
+from tftrace.model.display import printable
 from tftrace.recorder import notes, patch
 from tftrace.recorder.capture import (
     caller_location,
@@ -201,6 +202,8 @@ class SessionRecorder:
         self.number = state.new_session_number()
         self.disabled = False
         self.closed = False
+        self.finished_by_exit = False  # closed by finish_all, not by the program
+        self.warned_unrecorded = False
         self.run_index = 0
         self._lock = threading.RLock()
         self._plans: dict[Any, RunPlan] = {}
@@ -471,6 +474,20 @@ class SessionRecorder:
                                         time=time.time(), reads=tuple(sorted(self.reads))))
             self.state.session_closed()
 
+    def unrecorded_run(self) -> None:
+        """A run after the trace was finished (a daemon thread still running at exit, or
+        a session used after ``tracing()`` ended): not recorded, and said once."""
+        if self.warned_unrecorded:
+            return
+        self.warned_unrecorded = True
+        try:
+            sys.stderr.write(
+                f"tftrace: session {self.number} ran after its trace was finished (thread "
+                f"{printable(threading.current_thread().name)}); runs from here on are not "
+                f"in {printable(self.state.path)}\n")
+        except Exception:
+            pass
+
     def fail(self, error: BaseException) -> None:
         """An internal error: stop recording this session, say so once, carry on."""
         if self.disabled:
@@ -624,6 +641,8 @@ def traced_run(session: Any, fetches: Any, feed_dict: Any = None, options: Any =
             patch._ORIGINALS in _tf_session.BaseSession.__dict__:
         recorder = attach(session, None)  # a session created before tracing was installed
     if recorder is None or recorder.disabled or recorder.closed:
+        if recorder is not None and recorder.finished_by_exit:
+            recorder.unrecorded_run()
         return _orig_run(session, fetches, feed_dict, options, run_metadata)
     try:
         plan = recorder.before(fetches, feed_dict)
@@ -760,6 +779,8 @@ def finish_all() -> None:
     """Close every open recorder and flush every trace (process exit, end of ``run``)."""
     for recorder in list(_recorders):
         try:
+            if not recorder.closed:
+                recorder.finished_by_exit = True
             recorder.close()
         except Exception as e:
             recorder.fail(e)
@@ -771,8 +792,15 @@ def finish_all() -> None:
                 pass
 
 
-def close_traces() -> list[TraceState]:
-    """Finish every recorder and close every trace file; returns the traces written."""
+def close_traces(join_threads: bool = False) -> list[TraceState]:
+    """Finish every recorder and close every trace file; returns the traces written.
+
+    ``join_threads``: first wait for the program's non-daemon threads, as the interpreter
+    does when the main thread ends (``threading._shutdown`` runs before ``atexit``
+    handlers): a worker that outlives the main thread is still recorded.
+    """
+    if join_threads:
+        join_program_threads()
     finish_all()
     with _states_lock:
         states = list(_states.values())
@@ -780,6 +808,19 @@ def close_traces() -> list[TraceState]:
     for state in states:
         state.writer.close()
     return states
+
+
+def join_program_threads() -> None:
+    """Wait for every non-daemon thread but this one (what Python does at exit)."""
+    current = threading.current_thread()
+    while True:
+        alive = [t for t in threading.enumerate()
+                 if t is not current and not t.daemon and t.is_alive()
+                 and t is not threading.main_thread()]
+        if not alive:
+            return
+        for thread in alive:
+            thread.join()
 
 
 atexit.register(finish_all)
