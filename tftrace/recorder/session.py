@@ -2,9 +2,11 @@
 
 Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
 fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
-(3) only when the plan writes or saves something, records it. Training-loop runs (all
-writes are updates) are coalesced into streaks: a counter bump per step, plus a batched
-value read at steps 1, 2, 4, 8, ... so divergence is still caught.
+(3) only when the plan writes or saves something, records it. Repeated runs whose writes
+are all updates or assigns (a train op, a learning rate assigned each step) are coalesced
+into streaks, one per run shape (what the run writes, however it is fetched): a counter
+bump per step, plus a batched value read at steps 1, 2, 4, 8, ... so divergence is still
+caught. Streaks of different shapes interleave unless one assigns what the other writes.
 
 Fail-open: any exception inside tftrace disables recording for that session with one line
 on stderr; the user's run and its result or exception are never touched.
