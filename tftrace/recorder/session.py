@@ -564,6 +564,15 @@ def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
                 leaves.append(item)
                 key.append(id(item))
         return tuple(key)
+    if kind is dict:  # MonitoredSession's {caller: ..., hook: ...}, one loop as above
+        key = [dict]
+        for name, item in fetches.items():
+            if isinstance(item, _CONTAINERS) or item is None:
+                key.append((name, _fetch_key(item, leaves)))
+            else:
+                leaves.append(item)
+                key.append((name, id(item)))
+        return tuple(key)
     if isinstance(fetches, str):
         leaves.append(fetches)
         return fetches
