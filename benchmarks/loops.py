@@ -52,6 +52,7 @@ class Shape:
 
     runs_per_step = 1
     size_scale = 1.0  # of --short/--long for the trace-size runs
+    steps_scale = 1.0  # of --steps for the timed steps
 
     def __init__(self, workdir: str):
         self.workdir = workdir
@@ -187,10 +188,12 @@ class Growing(Adam):
     """An op built inside the loop: the graph grows by three ops every step.
 
     TensorFlow's own step cost grows with the graph (its session copies the graph to
-    extend it), so the trace-size runs take a tenth of --short/--long steps."""
+    extend it): the trace-size runs take a twentieth of --short/--long steps, the timed
+    run a quarter of --steps."""
 
     runs_per_step = 2
-    size_scale = 0.1
+    size_scale = 0.05
+    steps_scale = 0.25
 
     def build(self):
         super().build()
@@ -226,31 +229,20 @@ def instrument(raw) -> list[float]:
     [seconds, runs, sample seconds]."""
     recorder = recorder_of(raw)
     spent = [0.0, 0, 0.0]
-    before, after, sample = recorder.before, recorder.after, recorder._sample
 
-    def timed_sample(*args):
-        t = time.perf_counter()
-        try:
-            return sample(*args)
-        finally:
-            spent[2] += time.perf_counter() - t
+    def timed(function, slot: int, counts: bool = False):
+        def wrapper(*args):
+            t = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                spent[slot] += time.perf_counter() - t
+                spent[1] += counts
+        return wrapper
 
-    def timed_before(*args):
-        t = time.perf_counter()
-        try:
-            return before(*args)
-        finally:
-            spent[0] += time.perf_counter() - t
-
-    def timed_after(*args):
-        t = time.perf_counter()
-        try:
-            return after(*args)
-        finally:
-            spent[0] += time.perf_counter() - t
-            spent[1] += 1
-
-    recorder.before, recorder.after, recorder._sample = timed_before, timed_after, timed_sample
+    recorder.before = timed(recorder.before, 0)
+    recorder.after = timed(recorder.after, 0, counts=True)
+    recorder._sample = timed(recorder._sample, 2)
     return spent
 
 
@@ -270,12 +262,12 @@ def measure(name: str, args, workdir: str) -> dict:
     shape = cls(workdir)
     plain, _ = shape.session(None)
     traced, raw = shape.session(os.path.join(workdir, f"{name}-timing.json"))
-    warm = 50
+    warm = 50 if cls.steps_scale == 1 else 10
     timed_steps(shape, plain, 0, warm)  # kernels, caches, plan analysis
     timed_steps(shape, traced, 0, warm)
     spent = instrument(raw)
     plain_times, traced_times = [], []
-    for i in range(warm, warm + args.steps):
+    for i in range(warm, warm + int(args.steps * cls.steps_scale)):
         # Step by step, in turn: a growing graph costs TensorFlow more every step (its
         # session copies the graph to extend it), so both sessions must see the same size.
         order = [(plain, plain_times), (traced, traced_times)]
@@ -283,6 +275,7 @@ def measure(name: str, args, workdir: str) -> dict:
             t = time.perf_counter()
             shape.step(sess, i)
             out.append(time.perf_counter() - t)
+    spent = list(spent)  # what closing the session costs is not a run's
     shape.close(plain)
     shape.close(traced)
     close_traces()

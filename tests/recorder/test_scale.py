@@ -153,8 +153,8 @@ def test_value_reads_match_a_walk_per_write_through_a_while_loop_cycle():
     assert {op.name for op in ops if op.type == "VariableV2"} == {"a"} and uses_feed
 
 
-WORKER_OUTLIVES_MAIN = """
-import threading
+# a session and a one-variable update step, for the scripts below
+STEP = """
 import tensorflow as tf
 v1 = tf.compat.v1
 v1.disable_eager_execution()
@@ -162,6 +162,10 @@ w = v1.get_variable("w", [1], initializer=v1.zeros_initializer())
 step = w.assign_add([1.0])
 sess = v1.Session()
 sess.run(w.initializer)
+"""
+
+WORKER_OUTLIVES_MAIN = STEP + """
+import threading
 started = threading.Event()
 
 def train():
@@ -174,15 +178,8 @@ started.wait()
 # the main thread ends here, the worker trains on: Python joins it before exiting
 """
 
-DAEMON_AFTER_EXIT = """
+DAEMON_AFTER_EXIT = STEP + """
 import atexit, threading
-import tensorflow as tf
-v1 = tf.compat.v1
-v1.disable_eager_execution()
-w = v1.get_variable("w", [1], initializer=v1.zeros_initializer())
-step = w.assign_add([1.0])
-sess = v1.Session()
-sess.run(w.initializer)
 go = threading.Event()
 done = threading.Event()
 
@@ -192,8 +189,8 @@ def train():
     done.set()
 
 threading.Thread(target=train, name="daemon-worker", daemon=True).start()
-# registered first, so it runs after tftrace's own handler: the session is used after
-# the trace was finished
+# runs at interpreter exit, after tftrace run has finished the trace (and joined the
+# non-daemon threads): the daemon's run comes too late to be recorded
 def late():
     go.set()
     done.wait(60)

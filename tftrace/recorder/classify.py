@@ -42,6 +42,7 @@ RANDOM_OPS = frozenset({
 })
 FEED = "<feed>"
 _VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
+_PARTS_KEPT = 1024  # targets whose analysis a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
 # Name scopes of machinery that touches every variable: not where the user uses it.
 _MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
@@ -122,6 +123,17 @@ class GraphIndex:
         self._bits: dict[str, int] = {}
         self._bit_names: list[str] = []
         self._value_reads: dict[frozenset[str], ValueReads] = {}
+        self._parts: dict[Any, Any] = {}  # (target op, fed, generation) -> its analysis
+
+    def part(self, target: Any, fed: frozenset[str], analyze: Any) -> Any:
+        """``analyze(target)``, kept per target op, feed set and generation (bounded)."""
+        key = (target.name, fed, self.generation)
+        found = self._parts.get(key)
+        if found is None:
+            if len(self._parts) >= _PARTS_KEPT:
+                del self._parts[next(iter(self._parts))]
+            found = self._parts[key] = analyze(target)
+        return found
 
     def value_reads(self, fed: frozenset[str]) -> ValueReads:
         """The memoized read sets for runs that feed ``fed`` (the hooks' signatures of a
@@ -668,9 +680,35 @@ class RunPlan:
 
 
 def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:
-    """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
+    """Classify every variable write in the closure of ``targets`` (ops), given fed tensors.
+
+    The closure of several targets is the union of theirs, so the analysis of each target
+    is kept (per feed set) and reused: a hook's signature (train op + loss + summary) costs
+    only the targets not seen yet. Runs that save are analysed whole (a sharded save's
+    merge op finds its parts in the closure)."""
     fed = frozenset(fed)
-    closure = _closure(targets, fed)
+    targets = list(targets)
+    parts = [index.part(target, fed, lambda t: _analyze(index, _closure([t], fed), fed))
+             for target in targets]
+    if len(parts) > 1 and any(part[1] for part in parts):
+        parts = [_analyze(index, _closure(targets, fed), fed)]
+    writes: dict[tuple[str, str], PlannedWrite] = {}
+    saves: list[PlannedSave] = []
+    reads: set[str] = set()
+    for part_writes, part_saves, part_reads in parts:
+        writes.update(part_writes)
+        saves.extend(part_saves)
+        reads.update(part_reads)
+    ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
+    return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
+                   written=tuple(sorted({w.variable for w in ordered})))
+
+
+_Part = tuple[dict[tuple[str, str], "PlannedWrite"], list["PlannedSave"], frozenset[str]]
+
+
+def _analyze(index: GraphIndex, closure: list[Any], fed: frozenset[str]) -> _Part:
+    """The writes (by variable and op), saves and reads of the ops in ``closure``."""
     index.refresh_closure(closure)  # its variables and initializers, before classifying
     value_reads = index.value_reads(fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
@@ -699,9 +737,7 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
-    ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
-    return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
-                   written=tuple(sorted({w.variable for w in ordered})))
+    return writes, saves, frozenset(reads)
 
 
 def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
