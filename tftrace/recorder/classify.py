@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from tftrace.recorder import construction
 from tftrace.recorder.capture import creation_location
 from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
 
@@ -120,6 +121,7 @@ class GraphIndex:
         self.records: list[VariableRecord | SaverRecord] = []
         self.generation = 0  # bumped when an initializer is replaced: plans are stale
         self._restore_names: dict[str, list[str]] = {}
+        self._update_ops_seen = 0
         self._bits: dict[str, int] = {}
         self._bit_names: list[str] = []
         self._value_reads: dict[frozenset[str], ValueReads] = {}
@@ -221,6 +223,7 @@ class GraphIndex:
             saver = self._index_saver(op)
             if saver is not None:
                 self.records.append(saver)
+        self.records.extend(self._index_update_ops())
 
     def _refresh_objects(self) -> None:
         """Python Variable objects by op name, re-read only when a collection changed."""
@@ -228,6 +231,29 @@ class GraphIndex:
         if lengths != self._collection_lengths:
             self._collection_lengths = lengths
             self._objects = self._variable_objects()
+
+    def _index_update_ops(self) -> list[VariableRecord]:
+        """Mark the variables that ops of ``tf.GraphKeys.UPDATE_OPS`` write (batch-norm
+        moving statistics); re-examined only when that collection grew."""
+        collection = self.graph.get_collection("update_ops")
+        if len(collection) == self._update_ops_seen:
+            return []
+        self._update_ops_seen = len(collection)
+        writers: dict[str, set[str]] = {}
+        for item in collection:
+            op = item if hasattr(item, "control_inputs") else getattr(item, "op", None)
+            if op is None:
+                continue
+            for var_name in _written_by_update_op(op):
+                writers.setdefault(var_name, set()).add(op.name)
+        changed = []
+        for name, ops in writers.items():
+            info = self.variables.get(name)
+            if info is not None and tuple(sorted(ops)) != info.record.update_ops:
+                info.record = VariableRecord(**{**info.record.__dict__,
+                                                "update_ops": tuple(sorted(ops))})
+                changed.append(info.record)
+        return changed
 
     def _memberships(self) -> dict[int, tuple[str, ...]]:
         """id(Variable) -> the standard collections it is in (global, local, trainable...)."""
@@ -260,7 +286,8 @@ class GraphIndex:
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
-            trainable=trainable, collections=collections, used_in=_used_in_scope(op))
+            trainable=trainable, collections=collections, used_in=_used_in_scope(op),
+            device=op.device or None, **_construction_evidence(op))
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
         init = _initializer_op(obj)
@@ -304,7 +331,9 @@ class GraphIndex:
                     sources.append(op.name)
         init = InitializerInfo(op=init_op.name, random=tuple(sorted(random)),
                                unseeded=tuple(sorted(unseeded)), sources=tuple(sorted(sources)),
-                               checkpoint=checkpoint, key=key)
+                               checkpoint=checkpoint, key=key,
+                               # init_from_checkpoint's call site: where the restore was wired
+                               location=creation_location(init_op) if key is not None else None)
         info.record = VariableRecord(**{**info.record.__dict__, "initializer": init})
 
     def _find_read_tensor(self, var_op: Any) -> Any | None:
@@ -350,6 +379,34 @@ class GraphIndex:
                              filename_tensor=restore_op.inputs[0].name)
         self.savers[scope] = record
         return record
+
+
+def _written_by_update_op(op: Any) -> list[str]:
+    """Variables an UPDATE_OPS entry writes: the op itself, or the write ops behind the
+    group/identity/read it is (a few levels, never the whole model upstream)."""
+    out, frontier = [], [op]
+    for _ in range(4):
+        following = []
+        for o in frontier:
+            if is_write_op(o.type):
+                var_op = variable_op_of(o.inputs[0]) if o.inputs else None
+                if var_op is not None:
+                    out.append(var_op.name)
+            elif o.type in PASS_THROUGH or o.type in ("NoOp", "ReadVariableOp"):
+                following.extend(t.op for t in o.inputs)
+                following.extend(o.control_inputs)
+        frontier = following
+    return out
+
+
+def _construction_evidence(var_op: Any) -> dict[str, Any]:
+    """Optional VariableRecord fields only graph construction knows (names asked for, the
+    name scope get_variable ignored); see :mod:`tftrace.recorder.construction`."""
+    try:
+        return {"requested": construction.requested_name(var_op),
+                "ignored_name_scope": construction.ignored_name_scope(var_op)}
+    except Exception:
+        return {}
 
 
 def _used_in_scope(var_op: Any) -> str | None:
@@ -688,17 +745,22 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
     merge op finds its parts in the closure)."""
     fed = frozenset(fed)
     targets = list(targets)
-    parts = [index.part(target, fed, lambda t: _analyze(index, _closure([t], fed), fed))
+    parts = [index.part(target, fed, lambda t: _analyze(index, _closure([t], fed), fed, [t]))
              for target in targets]
     if len(parts) > 1 and any(part[1] for part in parts):
-        parts = [_analyze(index, _closure(targets, fed), fed)]
+        parts = [_analyze(index, _closure(targets, fed), fed, targets)]
     writes: dict[tuple[str, str], PlannedWrite] = {}
     saves: list[PlannedSave] = []
-    reads: set[str] = set()
+    reads: set[str] = set(_fetched_variables(targets))
     for part_writes, part_saves, part_reads in parts:
         writes.update(part_writes)
         saves.extend(part_saves)
         reads.update(part_reads)
+    if len(parts) > 1:  # a write op fetched itself is classified as fetched (see above)
+        for target, (part_writes, _, _) in zip(targets, parts):
+            for key, write in part_writes.items():
+                if write.op == target.name:
+                    writes[key] = write
     ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
     return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
                    written=tuple(sorted({w.variable for w in ordered})))
@@ -707,8 +769,10 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
 _Part = tuple[dict[tuple[str, str], "PlannedWrite"], list["PlannedSave"], frozenset[str]]
 
 
-def _analyze(index: GraphIndex, closure: list[Any], fed: frozenset[str]) -> _Part:
-    """The writes (by variable and op), saves and reads of the ops in ``closure``."""
+def _analyze(index: GraphIndex, closure: list[Any], fed: frozenset[str],
+             fetched: list[Any]) -> _Part:
+    """The writes (by variable and op), saves and reads of the ops in ``closure``, the
+    closure of the ``fetched`` ops."""
     index.refresh_closure(closure)  # its variables and initializers, before classifying
     value_reads = index.value_reads(fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
@@ -733,11 +797,17 @@ def _analyze(index: GraphIndex, closure: list[Any], fed: frozenset[str]) -> _Par
                         if var_op is not None:
                             reads.add(var_op.name)  # e.g. ResourceGather
             continue
-        for write in _classify_write(index, op, fed, value_reads):
+        for write in _classify_write(index, op, fed, value_reads, fetched):
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
     return writes, saves, frozenset(reads)
+
+
+def _fetched_variables(targets: Iterable[Any]) -> list[str]:
+    """Reference variables fetched themselves (``sess.run(w)``): fetching the ref tensor
+    reads the value, with no read op in between."""
+    return [op.name for op in targets if op.type in ("VariableV2", "Variable")]
 
 
 def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
@@ -746,7 +816,7 @@ def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
 
 
 def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
-                    value_reads: ValueReads) -> list[PlannedWrite]:
+                    value_reads: ValueReads, fetched: Any = ()) -> list[PlannedWrite]:
     op_type = op.type
     if op_type in ASSIGN_OPS:
         var_op = variable_op_of(op.inputs[0])
@@ -765,7 +835,11 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
             return [PlannedWrite(variable=name, kind="update", op=op.name)]
         names, uses_feed = value_reads.sources(bits)
         sources = names + ((FEED,) if uses_feed else ())
-        if index.initializer_ops.get(op.name) == name and not uses_feed:
+        if index.initializer_ops.get(op.name) == name and not (uses_feed and op in fetched):
+            # Fed initial values through an initializer group (sess.run(init, feed_dict=
+            # {...Initializer/...: w}), the documented way to load weights from elsewhere)
+            # are still the initializer, sources "<feed>". Fetching the variable's own
+            # initializer with its value fed is Variable.load(): an assign.
             return [PlannedWrite(variable=name, kind="initializer", op=op.name, sources=sources)]
         return [PlannedWrite(variable=name, kind="assign", op=op.name, sources=sources)]
     # Update family: every ref/resource input that is a variable is written (Adam writes the

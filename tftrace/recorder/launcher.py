@@ -90,15 +90,17 @@ def _finish() -> list:
 
 
 def _summary(trace_path: str, written: list) -> None:
-    states = [s for s in written if s.path == trace_path]
+    # trace_path may be a pattern ({job}{task}): the summary names the file it became.
+    states = [s for s in written if s.requested == trace_path]
     if not states:
         sys.stderr.write(f"tftrace: the script created no TensorFlow session; "
                          f"no trace written to {_display(trace_path)}\n")
         return
     sessions = sum(s.sessions for s in states)
-    sys.stderr.write(f"tftrace: trace written to {_display(trace_path)} "
+    path = _display(states[0].path)
+    sys.stderr.write(f"tftrace: trace written to {path} "
                      f"({sessions} session{'s' if sessions != 1 else ''}); "
-                     f"try: tftrace explain {_display(trace_path)} VARIABLE\n")
+                     f"try: tftrace explain {path} VARIABLE\n")
 
 
 def _display(path: str) -> str:

@@ -30,15 +30,17 @@ from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
 from tftrace.model.display import printable
-from tftrace.recorder import notes, patch
+from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
+    creation_location,
     short_names,
     summarize,
 )
 from tftrace.recorder.classify import GraphIndex, RunPlan, analyze_run, resolve_string
 from tftrace.tracefile import (
+    GraphGrowth,
     Header,
     RecorderError,
     RunError,
@@ -69,12 +71,19 @@ def default_trace_path() -> str:
 # --- process-wide state: one writer per trace path, one index per graph -------------------
 
 class TraceState:
-    """A trace file shared by every session of this process that names its path."""
+    """A trace file shared by every session of this process that names its path.
+
+    ``requested`` is the path as given, maybe a pattern (``traces/{job}{task}.json``);
+    ``path`` is the file written (see ``cluster.expand`` for the rule).
+    """
 
     def __init__(self, path: str):
-        self.path = path
+        self.requested = path
+        self.path, complete = cluster.expand(path)
+        self.provisional = not complete  # {job}/{task} guessed: renamed once they are known
         self.lock = threading.RLock()
-        self.writer = TraceWriter(path, _header())
+        self.writer = TraceWriter(self.path, _header())
+        self.write(cluster.process_record())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
         self.synced: dict[int, int] = {}  # graph -> how many of its index's records synced
@@ -130,6 +139,24 @@ class TraceState:
                     self.write(record, flush=False)
             self.writer.flush()
 
+    def process_changed(self, record: Any) -> None:
+        """The process learned its cluster role: say so in the trace (even when no session
+        is open), and move a pattern's file to its real name if it was a guess."""
+        with self.lock:
+            if self.provisional:
+                path, complete = cluster.expand(self.requested, record)
+                if path != self.path:
+                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                    os.replace(self.path, path)  # the open file moves with its name
+                    self.path = self.writer.path = path
+                self.provisional = not complete
+            reopened = self.writer.closed
+            if reopened:
+                self.writer.reopen()
+            self.write(record)
+            if reopened:
+                self.writer.close()
+
     def record_checkpoint(self, path: str | None) -> None:
         if not path:
             return
@@ -168,6 +195,16 @@ def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
         if state is None:
             state = _states[path] = TraceState(path)
         return state
+
+
+def _process_changed(record: Any) -> None:
+    with _states_lock:
+        states = list(_states.values())
+    for state in states:
+        state.process_changed(record)
+
+
+cluster.subscribe(_process_changed)
 
 
 def graph_index(graph: Any) -> GraphIndex:
@@ -219,9 +256,19 @@ class SessionRecorder:
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
-        state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
-                                  kind=type(session).__name__, location=location,
-                                  time=time.time(), target=_target(session)))
+        # Ops added between runs, by creating line: [runs, ops, first run] (graph growth)
+        self._growth: dict[str | None, list[int]] = {}
+        self._version_seen = self.graph.version
+        target = _target(session)
+        self._declaration = SessionRecord(
+            session=self.number, graph=self.index.graph_id, kind=type(session).__name__,
+            location=location, time=time.time(), target=target,
+            remote=cluster.is_remote(target))
+        # A remote session is declared after its first run, with the devices it sees: only
+        # then is listing them one quick call (see _declare).
+        self.undeclared = self._declaration.remote
+        if not self.undeclared:
+            state.write(self._declaration)
         with self.graph.as_default():
             state.sync_graph(self.index)
         _recorders.add(self)
@@ -236,10 +283,13 @@ class SessionRecorder:
         # stays right while the graph grows (a replaced initializer bumps the generation).
         key = (fetch_key, _feed_key(feed_dict, leaves), self.index.generation)
         plan = self._plans.get(key)  # the hot path: a dict lookup, no lock (atomic under GIL)
-        if plan is not None and (not plan.records_something
-                                 or plan.streak_key in self._streaks):
+        grew = self.graph.version != self._version_seen
+        if plan is not None and not grew and (not plan.records_something
+                                              or plan.streak_key in self._streaks):
             return plan  # nothing to record, or one more run of a running streak
         with self._lock:
+            if grew:
+                self._note_growth()  # ops built between runs (graph-grows-during-session)
             plan = self._plans.get(key)
             if plan is None:
                 with self.graph.as_default():  # TF refuses graph access from outside it
@@ -269,6 +319,7 @@ class SessionRecorder:
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
         graph = self.graph
+        self._note_growth()
         targets, names = [], []
         for leaf in leaves[:fetch_count]:
             op = _leaf_op(graph, leaf)
@@ -294,12 +345,63 @@ class SessionRecorder:
             for old in list(itertools.islice(self._plans, _PLAN_CACHE_LIMIT // 4)):
                 del self._plans[old]
         self._plans[key] = plan
+        self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
+
+    def _note_growth(self) -> None:
+        """Ops added to the graph since the last run that saw it (checked on every run, one
+        comparison): after the first run, that is the program building ops between runs.
+        Kept as a counter per creating line, written at the session's end."""
+        version = self.graph.version
+        added = version - self._version_seen
+        self._version_seen = version
+        if added <= 0 or self.run_index == 0:
+            return
+        location = creation_location(_newest_op(self.graph))
+        entry = self._growth.get(location)
+        if entry is None:
+            if len(self._growth) >= 16:
+                location = None  # bounded: the trace says only "elsewhere"
+                entry = self._growth.get(None)
+            if entry is None:
+                entry = self._growth[location] = [0, 0, self.run_index + 1]
+        entry[0] += 1
+        entry[1] += added
+
+    def _growth_records(self) -> tuple[GraphGrowth, ...]:
+        items = sorted(self._growth.items(), key=lambda kv: (-kv[1][1], kv[1][2]))
+        return tuple(GraphGrowth(location=loc, runs=runs, ops=ops, first_run=first)
+                     for loc, (runs, ops, first) in items)
 
     # -- after the run --
 
+    @property
+    def remote(self) -> bool:
+        return self._declaration.remote
+
+    @property
+    def target(self) -> str:
+        return self._declaration.target
+
+    def _declare(self, list_devices: bool) -> None:
+        """Write the session record of a remote session, with its devices' incarnations.
+
+        ``list_devices()`` before the session exists on the master makes TensorFlow create
+        it and wait for every task of the cluster, holding the GIL (a hung process while a
+        task is down); after a successful run it is one quick call for the session's own
+        devices. So: after the first successful run, and never otherwise.
+        """
+        self.undeclared = False
+        devices = {}
+        session = self._session()
+        if list_devices and session is not None:
+            devices = _devices(session)
+        self.state.write(SessionRecord(**{**self._declaration.__dict__, "devices": devices}))
+
     def after(self, plan: RunPlan, feed_dict: Any, started: float) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=True)
             self.run_index += 1
             if plan.id not in self._seen_plans:
                 if len(self._seen_plans) >= _PLAN_CACHE_LIMIT:
@@ -319,6 +421,8 @@ class SessionRecorder:
     def after_error(self, plan: RunPlan, feed_dict: Any, started: float,
                     error: BaseException) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.run_index += 1
             self.reads.update(plan.reads)
             with self.graph.as_default():
@@ -468,12 +572,15 @@ class SessionRecorder:
             if self.closed or self.disabled:
                 return
             self.closed = True
+            if self.undeclared:
+                self._declare(list_devices=False)
             with self.graph.as_default():
                 if self._streaks:
                     self._end_streaks()
                 self.state.sync_graph(self.index)
             self.state.write(SessionEnd(session=self.number, runs=self.run_index,
-                                        time=time.time(), reads=tuple(sorted(self.reads))))
+                                        time=time.time(), reads=tuple(sorted(self.reads)),
+                                        graph_growth=self._growth_records()))
             self.state.session_closed()
 
     def unrecorded_run(self) -> None:
@@ -498,6 +605,8 @@ class SessionRecorder:
         self._streaks.clear()
         message = f"{type(error).__name__}: {error}"
         try:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.state.write(RecorderError(session=self.number, message=message,
                                            time=time.time()))
             if not self.closed:
@@ -512,9 +621,25 @@ class SessionRecorder:
             pass
 
 
+def _newest_op(graph: Any) -> Any:
+    """The op created last (TensorFlow numbers ops from 2: the newest is version + 1)."""
+    try:
+        return graph._nodes_by_id[graph.version + 1]  # noqa: SLF001 - O(1), read only
+    except Exception:
+        operations = graph.get_operations()
+        return operations[-1] if operations else None
+
+
 def _target(session: Any) -> str:
     target = getattr(session, "_target", "")
     return target.decode("utf-8", "replace") if isinstance(target, bytes) else str(target or "")
+
+
+def _devices(session: Any) -> dict[str, str]:
+    try:
+        return cluster.session_devices(session)
+    except Exception:  # the cluster is not reachable (yet): the trace just lacks them
+        return {}
 
 
 def _message(error: BaseException) -> str:
