@@ -102,6 +102,24 @@ def test_an_op_built_inside_the_loop_extends_one_streak(tmp_path):
     assert plans == 101  # one per signature (bounded: see _PLAN_CACHE_LIMIT)
 
 
+def test_an_assign_op_built_inside_the_loop_between_reads_extends_one_streak(tmp_path):
+    """examples/graph_grows.py: read the variable, assign it a new constant op each step."""
+    trace = tmp_path / "t.json"
+    with tf.Graph().as_default():
+        w = v1.get_variable("w", [], initializer=v1.zeros_initializer())
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(w.initializer)
+            for step in range(30):
+                current = sess.run(w)
+                sess.run(v1.assign(w, current + 1.0))
+    streaks = {r.streak for r in records(trace, StreakRecord)}
+    assert len(streaks) == 1
+    events = tftrace.load(str(trace)).events("w")
+    assert [(e.kind, e.count) for e in events] == [("initializer", 1), ("assign", 1),
+                                                    ("assign", 29)]
+    assert events[-1].value.values == 30.0
+
+
 def test_tracing_adds_no_op_to_a_graph_of_raw_var_handles(tmp_path):
     """Issue 14 item 13: the graph the user sees is the graph the user built."""
     from tensorflow.python.ops import gen_resource_variable_ops as rv

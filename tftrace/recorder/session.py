@@ -313,8 +313,9 @@ class SessionRecorder:
         train op with and without the hooks' fetches): counts add up whatever the order,
         while the order of a variable's assigns decides its value."""
         return [s for s in self._streaks.values()
-                if s.plan.assigned.intersection(plan.written)
-                or plan.assigned.intersection(s.plan.written)]
+                if s.plan.streak_key != plan.streak_key  # its own streak goes on
+                and (s.plan.assigned.intersection(plan.written)
+                     or plan.assigned.intersection(s.plan.written))]
 
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
