@@ -11,7 +11,7 @@ ROOT = Path(__file__).parent.parent
 
 MODULES = ["tftrace.model", "tftrace.model.trace", "tftrace.model.events",
            "tftrace.model.queries", "tftrace.model.lineage", "tftrace.model.display",
-           "tftrace.cli"]
+           "tftrace.cli", "tftrace.escape"]
 
 
 @pytest.mark.parametrize("name", MODULES)
