@@ -150,16 +150,18 @@ def split_run_words(words: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def _run(args: argparse.Namespace) -> int:
     # Imported here: the launcher belongs to the recorder, and `explain` must not pay for it.
-    from tftrace.recorder import launcher
-
     program = args.program
     if program[:1] == ["-m"]:
         if len(program) < 2 or not program[1]:
             args.run_parser.error("-m needs a module name: tftrace run -m MODULE [ARGS ...]")
-        return launcher.run_module(args.output, program[1], program[2:])
+        from tftrace.recorder.launcher import run_module
+
+        return run_module(args.output, program[1], program[2:])
     if not program:
         args.run_parser.error("name the script to run (SCRIPT), or -m MODULE")
-    return launcher.run_script(args.output, program[0], program[1:])
+    from tftrace.recorder.launcher import run_script
+
+    return run_script(args.output, program[0], program[1:])
 
 
 # --- tftrace explain --------------------------------------------------------------------
@@ -360,4 +362,6 @@ def _load(path: str) -> Trace:
     trace = Trace.load(path)
     if trace.truncated:
         print(f"tftrace: note: {TRUNCATED_NOTE}", file=sys.stderr)
+    elif trace.unclosed_note:  # killed without a torn line (SIGKILL between two runs)
+        print(f"tftrace: note: {trace.unclosed_note}", file=sys.stderr)
     return trace

@@ -94,13 +94,16 @@ def _launch(trace_path: str, find: Any, args: Sequence[str], quiet: bool) -> int
     atexit.register(_die_if_interrupted)
     # Installed before the module is looked up: `-m pkg.mod` imports `pkg` first.
     patch.install()
+    error = None
     try:
         program = find()
     except LaunchError as e:
         sys.stderr.write(f"tftrace: error: {printable(e)}\n")
         return EXIT_USAGE
     except BaseException as e:  # a syntax error, or a package's __init__ failing
-        _report(e, None)
+        error = e
+    if error is not None:
+        _report(error, None)
         return 1
     code = _execute(program, args)
     written = _finish()
@@ -121,6 +124,7 @@ def _execute(program: _Program, args: Sequence[str]) -> int:
     main = types.ModuleType("__main__")
     main.__dict__.update(program.globals)
     sys.modules["__main__"] = main
+    error = None
     try:
         if program.code is not None:
             exec(program.code, main.__dict__)
@@ -129,14 +133,16 @@ def _execute(program: _Program, args: Sequence[str]) -> int:
     except SystemExit as e:
         return _exit_code(e)
     except BaseException as e:
-        # The first entry is this frame; the script's own frames follow.
-        tb = e.__traceback__.tb_next if e.__traceback__ is not None else None
-        _report(e, tb)
-        if isinstance(e, KeyboardInterrupt):
-            _interrupted.append(True)
-            return 128 + signal.SIGINT
-        return 1
-    return 0
+        error = e
+    if error is None:
+        return 0
+    # Reported outside the except block, as the interpreter does: the hook runs with no
+    # exception being handled. The first traceback entry is this frame.
+    _report(error, error.__traceback__.tb_next if error.__traceback__ is not None else None)
+    if isinstance(error, KeyboardInterrupt):
+        _interrupted.append(True)
+        return 128 + signal.SIGINT
+    return 1
 
 
 # --- what to run --------------------------------------------------------------------------
@@ -157,7 +163,8 @@ def _script(script: str) -> _Program:
         raise LaunchError(f"{script}: cannot read ({e.strerror or e})") from None
     if _is_zip(script):  # a zip application: runpy runs its __main__.py as Python does
         return _Program(argv0=script, path0=None, globals={}, path_entry=script)
-    absolute = os.path.abspath(script)
+    # Python joins the working directory and the path as given, without normalizing it.
+    absolute = os.path.join(os.getcwd(), script)
     # dont_inherit: this module's `from __future__` flags must not leak into the script.
     code = compile(source, absolute, "exec", dont_inherit=True)
     return _Program(
@@ -233,12 +240,16 @@ def _report(e: BaseException, tb: types.TracebackType | None) -> None:
     """Hand an uncaught exception to ``sys.excepthook``, as the interpreter would."""
     tb = _without_tftrace(tb)
     e.with_traceback(tb)  # the hook may read e.__traceback__ rather than its argument
-    hook = sys.excepthook
+    sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+    hook_error = None
     try:
-        hook(type(e), e, tb)
-    except BaseException as hook_error:  # what Python prints when the hook itself fails
+        sys.excepthook(type(e), e, tb)
+    except BaseException as error:
+        hook_error = error
+    if hook_error is not None:  # what Python prints when the hook itself fails
         sys.stderr.write("Error in sys.excepthook:\n")
-        traceback.print_exception(hook_error)
+        traceback.print_exception(type(hook_error), hook_error,
+                                  _without_tftrace(hook_error.__traceback__), chain=False)
         sys.stderr.write("\nOriginal exception was:\n")
         sys.__excepthook__(type(e), e, tb)
 

@@ -27,6 +27,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
+from tftrace.escape import printable
 from tftrace.recorder import notes, patch
 from tftrace.recorder.capture import (
     caller_location,
@@ -431,7 +432,8 @@ class SessionRecorder:
             pass
         try:
             sys.stderr.write(f"tftrace: internal error; stopped recording session "
-                             f"{self.number} (your program is not affected): {message}\n")
+                             f"{self.number} (your program is not affected): "
+                             f"{printable(message)}\n")
         except Exception:
             pass
 
@@ -596,7 +598,7 @@ def attach(session: Any, trace: str | os.PathLike[str] | None) -> SessionRecorde
     except Exception as e:
         session.__dict__["_tftrace_recorder"] = None
         sys.stderr.write(f"tftrace: internal error; not recording this session (your program "
-                         f"is not affected): {type(e).__name__}: {e}\n")
+                         f"is not affected): {type(e).__name__}: {printable(e)}\n")
         return None
     session.__dict__["_tftrace_recorder"] = recorder
     return recorder
