@@ -50,6 +50,7 @@ CHECKPOINT_BORDER, CHECKPOINT_HEAD = "#8d6e63", "#ffe0b2"
 
 FINDINGS_SHOWN = 8      # more go to "+ N more: tftrace check"
 MESSAGE_WIDTH = 110     # characters per line of a finding in the title
+MESSAGE_LINES = 4       # lines of a finding in the title, at most
 PATH_WIDTH = 56         # a checkpoint path longer than this keeps its end
 BR = "<br align=\"left\"/>"
 
@@ -263,6 +264,8 @@ def _title(d: Diagram) -> str:
         head = (f"<b>{SEVERITY_MARKS[finding.severity]} {finding.severity} "
                 f"{html_text(finding.rule)}</b> ({html_text(where)}): ")
         lines = textwrap.wrap(finding.message, MESSAGE_WIDTH) or [""]
+        if len(lines) > MESSAGE_LINES:  # a huge name: Graphviz caps a label at 16 384 chars
+            lines = [*lines[:MESSAGE_LINES - 1], lines[MESSAGE_LINES - 1] + " …"]
         body = BR.join(html_text(line) for line in lines)
         rows.append(f"<font color=\"{color}\" point-size=\"11\">{head}{BR}{body}</font>")
     hidden = len(d.findings) - FINDINGS_SHOWN
