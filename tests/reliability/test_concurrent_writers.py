@@ -1,0 +1,106 @@
+"""Two programs writing the same trace path never mix their records.
+
+The first writer locks the file (``flock``) for as long as its process lives; a second
+process asking for the same path writes a sibling file (``trace.<pid>.json``) and says so
+on stderr. Both traces stay whole and load without a "cut short" note.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tftrace.tracefile import Header, TraceWriter, read_trace
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+WRITER = textwrap.dedent("""
+    import sys
+    from tftrace.tracefile import Header, TraceWriter
+    path, who, wait = sys.argv[1], sys.argv[2], sys.argv[3] == "wait"
+    writer = TraceWriter(path, Header(script=who))
+    for i in range(200):
+        writer.write({"type": "probe", "who": who, "i": i})
+    if wait:  # hold the trace open until the test says go on
+        print("ready", flush=True)
+        sys.stdin.readline()
+    for i in range(200, 400):
+        writer.write({"type": "probe", "who": who, "i": i})
+    writer.close()
+    print(writer.path, flush=True)
+""")
+
+
+def lines_of(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def assert_only(path, who):
+    header, *records = lines_of(path)
+    assert header["script"] == who
+    assert [(r["who"], r["i"]) for r in records] == [(who, i) for i in range(400)]
+    assert not read_trace(path).truncated
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is flock(2)")
+def test_a_second_process_on_the_same_path_writes_a_sibling_and_says_so(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    path = str(tmp_path / "trace.json")
+    first = subprocess.Popen([sys.executable, "-c", WRITER, path, "A", "wait"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "ready\n"
+        second = subprocess.run([sys.executable, "-c", WRITER, path, "B", "go"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        out, _ = first.communicate(timeout=60)
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    sibling = second.stdout.strip()
+    assert re.fullmatch(re.escape(str(tmp_path)) + r"/trace\.\d+\.json", sibling)
+    assert second.stderr == (f"tftrace: {path} is being written by another process; this "
+                             f"process writes its trace to {sibling}\n")
+    assert out.strip() == path
+    assert_only(path, "A")
+    assert_only(sibling, "B")
+
+
+def test_one_process_never_opens_a_trace_twice_but_reuses_a_closed_one(tmp_path, capfd):
+    path = str(tmp_path / "t.json")
+    first = TraceWriter(path, Header(script="first"))
+    second = TraceWriter(path, Header(script="second"))  # the first is still open
+    assert second.path == str(tmp_path / f"t.{os.getpid()}.json")
+    assert "is being written by another process" in capfd.readouterr().err
+    first.close()
+    second.close()
+    third = TraceWriter(path, Header(script="third"))  # closed: this process may take it
+    third.close()
+    assert third.path == path and lines_of(path)[0]["script"] == "third"
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_write_into_its_parents_trace(tmp_path):
+    path = str(tmp_path / "t.json")
+    writer = TraceWriter(path, Header(script="parent"))
+    writer.write({"type": "probe", "who": "parent", "i": 0})
+    pid = os.fork()
+    if pid == 0:  # the child: its writes must not reach the parent's file
+        try:
+            writer.write({"type": "probe", "who": "child", "i": 0})
+            writer.close()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    writer.write({"type": "probe", "who": "parent", "i": 1})
+    writer.close()
+    assert [r.get("who") for r in lines_of(path)[1:]] == ["parent", "parent"]
