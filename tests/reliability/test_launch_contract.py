@@ -180,7 +180,8 @@ MARKER = "open('ran', 'w').close()\n"
     ("adir", "cannot write the trace to adir: it is a directory"),
     ("afile/t.json", "afile is not a directory"),
     ("/sys/t.json", "cannot write the trace to /sys/t.json: Permission denied"),
-], ids=["empty", "directory", "under-a-file", "unwritable"])
+    ("/sys/new/t.json", "cannot write the trace to /sys/new/t.json: cannot create /sys/new"),
+], ids=["empty", "directory", "under-a-file", "unwritable", "uncreatable-directory"])
 def test_a_trace_that_cannot_be_written_is_said_before_the_program_runs(tmp_path, output,
                                                                           says):
     (tmp_path / "adir").mkdir()

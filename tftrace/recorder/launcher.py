@@ -304,11 +304,11 @@ def trace_target(path: str) -> tuple[str, str | None]:
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
         raise LaunchError(f"cannot write the trace to {path}: {existing} is not a directory")
-    if existing != parent:  # the writer creates the missing directories
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise LaunchError(f"cannot write the trace to {path}: cannot create "
-                              f"directories in {existing} (permission denied)")
-        return absolute, note
+    try:  # the writer would create them at the first session anyway
+        os.makedirs(parent, exist_ok=True)
+    except OSError as e:
+        raise LaunchError(f"cannot write the trace to {path}: cannot create {parent} "
+                          f"({e.strerror or e})") from None
     created = not os.path.exists(absolute)
     try:  # the only reliable test (root, read-only mounts, ACLs): open it for appending
         with open(absolute, "a"):
