@@ -298,3 +298,15 @@ def test_a_missing_module_is_one_line(tmp_path):
                             timeout=120)
     assert result.returncode == 2
     assert result.stderr == "tftrace: error: no module named no_such_mod\n"
+
+
+def test_checking_the_trace_path_leaves_no_file_and_touches_no_old_trace(tmp_path):
+    (tmp_path / "old.json").write_text("an earlier trace\n")
+    write(tmp_path / "prog.py", "print('no session here')\n")
+    for output in ("old.json", "new.json", "sub/dir/new.json"):
+        result = subprocess.run([sys.executable, "-m", "tftrace", "run", "-o", output,
+                                 "prog.py"], cwd=tmp_path, env=env(), capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "old.json").read_text() == "an earlier trace\n"
+    assert not (tmp_path / "new.json").exists() and not (tmp_path / "sub/dir/new.json").exists()

@@ -37,6 +37,7 @@ from typing import Any, Sequence
 
 from tftrace.escape import printable
 from tftrace.recorder import TENSORFLOW_MISSING, patch
+from tftrace.filelock import try_lock
 
 TRACE_ENV = "TFTRACE_TRACE"
 EXIT_USAGE = 2
@@ -103,7 +104,7 @@ def _launch(trace_path: str, find: Any, args: Sequence[str], quiet: bool) -> int
     except BaseException as e:  # a syntax error, or a package's __init__ failing
         error = e
     if error is not None:
-        _report(error, None)
+        _report(error, error.__traceback__)
         return 1
     code = _execute(program, args)
     written = _finish()
@@ -255,11 +256,13 @@ def _report(e: BaseException, tb: types.TracebackType | None) -> None:
 
 
 def _without_tftrace(tb: types.TracebackType | None) -> types.TracebackType | None:
-    """The traceback without tftrace's frames (the traced ``Session.run`` wrappers)."""
+    """The traceback without tftrace's frames (the launcher, the traced ``Session.run``
+    wrappers) and the import machinery's, which Python hides too."""
     frames = []
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not filename.startswith(_TFTRACE_DIR) and filename != runpy.__file__:
+        if not (filename.startswith((_TFTRACE_DIR, "<frozen importlib"))
+                or filename == runpy.__file__):
             frames.append(tb)
         tb = tb.tb_next
     rebuilt = None
@@ -309,15 +312,30 @@ def trace_target(path: str) -> tuple[str, str | None]:
     except OSError as e:
         raise LaunchError(f"cannot write the trace to {path}: cannot create {parent} "
                           f"({e.strerror or e})") from None
-    created = not os.path.exists(absolute)
-    try:  # the only reliable test (root, read-only mounts, ACLs): open it for appending
-        with open(absolute, "a"):
-            pass
+    _probe(absolute, path)
+    return absolute, note
+
+
+def _probe(absolute: str, path: str) -> None:
+    """Open the trace path for writing now — the only reliable test (root, read-only
+    mounts, ACLs) — without truncating a file, and without deleting one that another
+    process started writing meanwhile (a file we created is removed only under its lock,
+    which a writer would hold)."""
+    try:
+        fd = os.open(absolute, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        try:
+            with open(absolute, "a"):
+                return
+        except OSError as e:
+            raise LaunchError(f"cannot write the trace to {path}: {e.strerror or e}") from None
     except OSError as e:
         raise LaunchError(f"cannot write the trace to {path}: {e.strerror or e}") from None
-    if created:
-        os.unlink(absolute)
-    return absolute, note
+    try:
+        if try_lock(fd):
+            os.unlink(absolute)
+    finally:
+        os.close(fd)
 
 
 def _finish() -> list:

@@ -8,12 +8,9 @@ import threading
 from typing import Any, Iterator
 
 from tftrace.escape import printable
+from tftrace.filelock import try_lock
 from tftrace.tracefile.records import Header
 
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks; one process per trace path is up to you
-    fcntl = None  # type: ignore[assignment]
 
 
 class TraceWriter:
@@ -111,7 +108,7 @@ def _claim(path: str) -> str:
                 continue  # another writer of this process has it open
             if key not in _held:
                 fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
-                if not _try_lock(fd):
+                if not try_lock(fd):
                     os.close(fd)
                     continue
                 _held[key] = fd
@@ -127,18 +124,6 @@ def _candidates(path: str) -> Iterator[str]:
     yield f"{stem}.{pid}{ext}"
     for n in range(2, 100):
         yield f"{stem}.{pid}-{n}{ext}"
-
-
-def _try_lock(fd: int) -> bool:
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    except OSError:  # a filesystem without locks (some network mounts): write anyway
-        return True
-    return True
 
 
 def _say(message: str) -> None:
