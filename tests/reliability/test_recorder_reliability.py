@@ -169,3 +169,21 @@ def test_inspect_a_fifo_is_one_line_and_does_not_hang(tf, tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "model.ckpt")]) == 2
     assert capsys.readouterr().err == (f"tftrace: error: {tmp_path}/model.ckpt.index: not a "
                                        "regular file, not part of a checkpoint\n")
+
+
+def test_the_fail_open_warning_escapes_what_it_quotes(tf, tmp_path, monkeypatch, capsys):
+    import tftrace
+    from tftrace.recorder import session as recorder_session
+
+    def broken(*args, **kwargs):
+        raise KeyError("ckpt/\x1b]2;PWNED\x07")
+
+    monkeypatch.setattr(recorder_session, "analyze_run", broken)
+    v1 = tf.compat.v1
+    with tf.Graph().as_default():
+        w = v1.get_variable("w", initializer=3.0)
+        with tftrace.Session(trace=tmp_path / "t.json") as sess:
+            sess.run(w.initializer)
+    err = capsys.readouterr().err
+    assert "tftrace: internal error" in err and "\\x1b]2;PWNED\\x07" in err
+    assert "\x1b" not in err
