@@ -353,8 +353,11 @@ def _finish() -> list:
 def _summary(trace_path: str, written: list) -> None:
     states = [s for s in written if s.path == trace_path]
     if not states:
-        sys.stderr.write(f"tftrace: the script created no TensorFlow session; "
-                         f"no trace written to {_display(trace_path)}\n")
+        # With TensorFlow imported, a session may have been made but not recorded (its
+        # own "internal error" line said why): say only what is sure.
+        said = ("no TensorFlow session was recorded" if "tensorflow" in sys.modules
+                else "the script created no TensorFlow session")
+        sys.stderr.write(f"tftrace: {said}; no trace written to {_display(trace_path)}\n")
         return
     sessions = sum(s.sessions for s in states)
     # The writer may have had to use a sibling file (another process holds the path).
