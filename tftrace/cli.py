@@ -149,7 +149,8 @@ def split_run_words(words: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Imported here: the launcher belongs to the recorder, and `explain` must not pay for it.
+    # The launcher is imported in the branches: it belongs to the recorder, and `explain`
+    # must not pay for it.
     program = args.program
     if program[:1] == ["-m"]:
         if len(program) < 2 or not program[1]:
