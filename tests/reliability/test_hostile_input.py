@@ -82,3 +82,15 @@ def test_the_cli_never_shows_a_traceback_for_a_deeply_nested_trace(tmp_path):
                             env=dict(os.environ, PYTHONPATH=ROOT))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"\x89PNG\r\n\x1a\n\xff\xfe", "names no model_checkpoint_path"),
+    (b'model_checkpoint_path: "m\xff.ckpt"\n', "is not a valid UTF-8 path"),
+    (b'model_checkpoint_path: "bad\\x"\n', "is not a valid UTF-8 path"),
+])
+def test_inspect_a_garbled_checkpoint_state_file_is_one_line(tmp_path, capsys, content, says):
+    (tmp_path / "checkpoint").write_bytes(content)
+    assert main(["inspect", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err

@@ -141,6 +141,18 @@ def test_ctrl_c_kills_the_process_by_sigint_as_python_does(tmp_path, how):
     assert "launcher" not in traced.stderr and "runpy" not in traced.stderr
 
 
+def test_other_signals_end_the_program_as_they_would_under_python(tmp_path):
+    write(tmp_path / "prog.py", """
+        import os, signal
+        signal.signal(signal.SIGUSR1, lambda *a: print("handled SIGUSR1", flush=True))
+        os.kill(os.getpid(), signal.SIGUSR1)  # the script's own handler runs
+        os.kill(os.getpid(), signal.SIGTERM)  # no handler: the process dies by it
+    """)
+    plain, traced = both(["prog.py"], tmp_path)
+    assert plain.returncode == -signal.SIGTERM and plain.stdout == "handled SIGUSR1\n"
+    assert_same(plain, traced)
+
+
 def test_the_scripts_own_excepthook_gets_the_uncaught_exception(tmp_path):
     write(tmp_path / "prog.py", """
         import sys, traceback
