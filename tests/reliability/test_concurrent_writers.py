@@ -104,3 +104,13 @@ def test_a_forked_child_does_not_write_into_its_parents_trace(tmp_path):
     writer.write({"type": "probe", "who": "parent", "i": 1})
     writer.close()
     assert [r.get("who") for r in lines_of(path)[1:]] == ["parent", "parent"]
+
+
+def test_a_process_writing_many_traces_keeps_a_bounded_number_of_locks(tmp_path, monkeypatch):
+    from tftrace.tracefile import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "MAX_HELD", 4)
+    before = len(writer_module._held)
+    for i in range(12):
+        TraceWriter(tmp_path / f"t{i}.json", Header()).close()
+    assert len(writer_module._held) <= max(before, 4)

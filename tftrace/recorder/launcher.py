@@ -242,6 +242,8 @@ def _report(e: BaseException, tb: types.TracebackType | None) -> None:
     tb = _without_tftrace(tb)
     e.with_traceback(tb)  # the hook may read e.__traceback__ rather than its argument
     sys.last_type, sys.last_value, sys.last_traceback = type(e), e, tb
+    if sys.version_info >= (3, 12):
+        sys.last_exc = e
     hook_error = None
     try:
         sys.excepthook(type(e), e, tb)

@@ -94,6 +94,7 @@ class TraceWriter:
 # Locks this process holds (real path → locked descriptor) and the paths one of its
 # writers has open. A lock is held until the process ends: a later session of the same
 # trace appends to it, and no other process can slip in between.
+MAX_HELD = 256
 _held: dict[str, int] = {}
 _in_use: set[str] = set()
 _claims = threading.Lock()
@@ -107,14 +108,27 @@ def _claim(path: str) -> str:
             if key in _in_use:
                 continue  # another writer of this process has it open
             if key not in _held:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+                # os.open makes the descriptor non-inheritable (PEP 446): no child
+                # process started by the program holds the lock.
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT, 0o666)
                 if not try_lock(fd):
                     os.close(fd)
                     continue
+                _release_idle()
                 _held[key] = fd
             _in_use.add(key)
             return candidate
     raise OSError(f"{path}: no free sibling trace name")
+
+
+def _release_idle() -> None:
+    """Bound the descriptors a process that writes many traces keeps: past
+    :data:`MAX_HELD` locks, those of traces no writer has open are released (such a trace
+    could then be taken by another process before a later session of this one)."""
+    if len(_held) < MAX_HELD:
+        return
+    for key in [k for k in _held if k not in _in_use]:
+        os.close(_held.pop(key))
 
 
 def _candidates(path: str) -> Iterator[str]:
