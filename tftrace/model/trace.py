@@ -86,8 +86,8 @@ class Trace:
     def unclosed_note(self) -> str | None:
         """One line saying which sessions never closed and what that means, or None.
 
-        >>> Trace.load("tests/data/truncated.jsonl").unclosed_note
-        'session 1 never closed (the program was killed, or is still running): its counts are lower bounds, up to the last update streak written'
+        >>> print(Trace.load("tests/data/truncated.jsonl").unclosed_note)
+        session 1 never closed (the program was killed, or is still running): its counts ...
         """
         numbers = self.unclosed_sessions
         if not numbers:
