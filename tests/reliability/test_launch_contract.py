@@ -115,6 +115,16 @@ def test_exit_status_and_tracebacks_are_pythons(tmp_path, body):
     assert_same(plain, traced)
 
 
+@pytest.mark.parametrize("init", ["import sys; sys.exit(4)", "1 / 0"])
+def test_a_package_that_fails_while_its_module_is_found(tmp_path, init):
+    write(tmp_path / "pkg" / "__init__.py", init + "\n")
+    write(tmp_path / "pkg" / "mod.py", "print('never')\n")
+    plain, traced = both(["-m", "pkg.mod"], tmp_path)
+    assert traced.returncode == plain.returncode and traced.stdout == plain.stdout == ""
+    assert "tftrace: " not in traced.stderr  # the program never started: nothing to say
+    assert plain.stderr.splitlines()[-1:] == traced.stderr.splitlines()[-1:]
+
+
 def test_a_syntax_error_says_nothing_about_a_trace(tmp_path):
     write(tmp_path / "prog.py", "def broken(:\n")
     plain, traced = both(["prog.py"], tmp_path)

@@ -95,27 +95,51 @@ def _launch(trace_path: str, find: Any, args: Sequence[str], quiet: bool) -> int
     atexit.register(_die_if_interrupted)
     # Installed before the module is looked up: `-m pkg.mod` imports `pkg` first.
     patch.install()
-    error = None
+    started: list[bool] = []
     try:
-        program = find()
+        code = _execute(find, args, started)
     except LaunchError as e:
         sys.stderr.write(f"tftrace: error: {printable(e)}\n")
         return EXIT_USAGE
-    except BaseException as e:  # a syntax error, or a package's __init__ failing
-        error = e
-    if error is not None:
-        _report(error, error.__traceback__)
-        return 1
-    code = _execute(program, args)
     written = _finish()
-    if not quiet:
+    if not quiet and started:  # nothing to say of a program that never started
         _summary(trace_path, written)
     return code
 
 
-def _execute(program: _Program, args: Sequence[str]) -> int:
-    # Not restored afterwards: the program's exit handlers and threads keep seeing them,
-    # as under python, and the process ends with the program.
+def _execute(find: Any, args: Sequence[str], started: list[bool]) -> int:
+    """Find the program (:class:`LaunchError` if there is none) and run it; its status.
+    ``started`` gets an entry once the program's own code runs."""
+    error = None
+    try:
+        program = find()  # a syntax error, or `-m pkg.mod`'s package failing, counts
+        _enter(program, args)
+        started.append(True)
+        if program.code is not None:
+            exec(program.code, sys.modules["__main__"].__dict__)
+        else:
+            runpy.run_path(program.path_entry, run_name="__main__")
+    except LaunchError:
+        raise
+    except SystemExit as e:
+        return _exit_code(e)
+    except BaseException as e:
+        error = e
+    if error is None:
+        return 0
+    # Reported outside the except block, as the interpreter does: the hook runs with no
+    # exception being handled. (This module's frames are left out of the traceback.)
+    _report(error, error.__traceback__)
+    if isinstance(error, KeyboardInterrupt):
+        _interrupted.append(True)
+        return 128 + signal.SIGINT
+    return 1
+
+
+def _enter(program: _Program, args: Sequence[str]) -> None:
+    """Set up ``sys.argv``, ``sys.path[0]`` and ``__main__`` for the program. Not undone
+    afterwards: its exit handlers and threads keep seeing them, as under python, and the
+    process ends with the program."""
     sys.argv = [program.argv0, *args]
     if program.path0 is not None:
         if sys.path:
@@ -125,25 +149,6 @@ def _execute(program: _Program, args: Sequence[str]) -> int:
     main = types.ModuleType("__main__")
     main.__dict__.update(program.globals)
     sys.modules["__main__"] = main
-    error = None
-    try:
-        if program.code is not None:
-            exec(program.code, main.__dict__)
-        else:
-            runpy.run_path(program.path_entry, run_name="__main__")
-    except SystemExit as e:
-        return _exit_code(e)
-    except BaseException as e:
-        error = e
-    if error is None:
-        return 0
-    # Reported outside the except block, as the interpreter does: the hook runs with no
-    # exception being handled. The first traceback entry is this frame.
-    _report(error, error.__traceback__.tb_next if error.__traceback__ is not None else None)
-    if isinstance(error, KeyboardInterrupt):
-        _interrupted.append(True)
-        return 128 + signal.SIGINT
-    return 1
 
 
 # --- what to run --------------------------------------------------------------------------
