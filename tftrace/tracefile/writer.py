@@ -41,8 +41,12 @@ class TraceWriter:
             _say(f"{self.requested} is being written by another process; this process "
                  f"writes its trace to {self.path}")
         self._pid = os.getpid()
-        # buffering=1 would flush on every newline; we decide when to flush ourselves.
-        self._file = open(self.path, "w", encoding="utf-8")
+        try:
+            # buffering=1 would flush on every newline; we decide when to flush ourselves.
+            self._file = open(self.path, "w", encoding="utf-8")
+        except BaseException:
+            _in_use.discard(os.path.realpath(self.path))
+            raise
         self.write(header.to_json())
 
     def reopen(self) -> None:
