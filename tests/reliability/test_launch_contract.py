@@ -206,6 +206,8 @@ MARKER = "open('ran', 'w').close()\n"
 ], ids=["empty", "directory", "under-a-file", "unwritable", "uncreatable-directory"])
 def test_a_trace_that_cannot_be_written_is_said_before_the_program_runs(tmp_path, output,
                                                                           says):
+    if output.startswith("/sys/") and not os.path.isdir("/sys/kernel"):
+        pytest.skip("needs Linux's /sys, where nobody may create files")
     (tmp_path / "adir").mkdir()
     (tmp_path / "afile").write_text("")
     write(tmp_path / "prog.py", MARKER)
