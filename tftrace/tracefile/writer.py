@@ -12,7 +12,6 @@ from tftrace.filelock import try_lock
 from tftrace.tracefile.records import Header
 
 
-
 class TraceWriter:
     """Appends records to a trace file, one JSON object per line.
 
