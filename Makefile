@@ -42,6 +42,7 @@ demo: $(STAMP) dot
 	  status=$$?; cat $(DEMO)/check.txt; [ $$status -le 1 ]
 	$(PY) -m tftrace render $(DEMO)/restore_then_init.json -o $(DEMO)/restore_then_init.png
 	@echo "demo: wrote $(DEMO)/restore_then_init.json, $(DEMO)/check.txt, $(DEMO)/restore_then_init.png"
+	@echo "the tftrace command is in $(VENV): 'source $(VENV)/bin/activate', or run $(VENV)/bin/tftrace"
 
 test: $(STAMP) dot
 	$(PY) -m pytest -q

@@ -1,6 +1,7 @@
-"""`tftrace render` on a 2 000-variable trace: load, build the DOT, run `dot`.
+"""`tftrace render` on big traces: load, build the DOT, run `dot`.
 
     python benchmarks/render.py [--variables 2000] [--steps 1000] [--keep DIR] [--uncollapsed]
+                                [--feed-variables 500] [--assigned 10000 --assign-runs 100000]
 
 The trace is synthetic but shaped like a real fine-tuning bug: session 1 trains every
 variable and saves a checkpoint; session 2 restores three quarters of them, then runs the
@@ -11,18 +12,26 @@ rendering adds the diagnostics, the diagram and its DOT text, and `dot` itself.
 With the default --max-nodes the 2 000 variables collapse into a few dozen boxes. Without
 collapsing, `dot` needs over a minute for 2 000 boxes (its crossing minimization, not
 tftrace: see --uncollapsed) — the reason the default exists.
+
+Two more shapes, where no two variables share a history, so collapsing by history cannot
+help and scope summaries must: 500 variables each assigned from a feed in its own run
+(once a 456x32767 px PNG), and 10 000 variables with 100 000 assign runs (once a 56 MB
+DOT that dot was still laying out after 10 minutes). For each: the time to load (the
+baseline), to build the DOT, to run dot, and the PNG's size in pixels.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import struct
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from synthetic import write_large_trace  # noqa: E402  (benchmarks/ is on sys.path)
 from tftrace.model import Trace  # noqa: E402
 from tftrace.tracefile import (  # noqa: E402
     CheckpointRecord,
@@ -119,6 +128,12 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="also write the pictures into DIR")
     parser.add_argument("--uncollapsed", action="store_true",
                         help="also run dot on the uncollapsed diagram (slow: over a minute)")
+    parser.add_argument("--feed-variables", type=int, default=500,
+                        help="variables of the 'each assigned from a feed' shape")
+    parser.add_argument("--assigned", type=int, default=10_000,
+                        help="variables of the 'many assign runs' shape")
+    parser.add_argument("--assign-runs", type=int, default=100_000,
+                        help="assign runs of the 'many assign runs' shape")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tftrace-render-")
     path = write_trace(os.path.join(workdir, "finetune.jsonl"), args.variables, args.steps)
@@ -150,6 +165,30 @@ def main() -> int:
                 name = f"render-{max_nodes}{suffix}"
                 with open(os.path.join(args.keep, name), "wb") as f:
                     f.write(data)
+    shapes = ((f"{args.feed_variables} variables, each assigned from a feed",
+               args.feed_variables, args.feed_variables),
+              (f"{args.assigned} variables, {args.assign_runs} assign runs",
+               args.assigned, args.assign_runs))
+    for n, (label, variables, runs) in enumerate(shapes):
+        path = write_large_trace(os.path.join(workdir, f"assigns{n}.jsonl"), variables, runs)
+        print(f"{label} ({os.path.getsize(path) / 2**20:.1f} MiB)")
+        trace, load = timed(lambda: Trace.load(path))
+        print(f"  load only (baseline)           {load:6.2f} s")
+        _, check = timed(trace.diagnostics)
+        source, build = timed(lambda: to_dot(trace))
+        total = check + build
+        print(f"  diagnostics + to_dot           {total:6.2f} s  = {total / load:.1f}x "
+              f"baseline ({len(source) / 1024:.0f} KiB of DOT)")
+        if not has_dot:
+            print("  (dot not installed: no PNG timings)")
+            continue
+        data, render = timed(lambda: render_source(source, "png"))
+        width, height = struct.unpack(">II", data[16:24])
+        print(f"  dot -Tpng                      {render:6.2f} s  ({width}x{height} px, "
+              f"{len(data) / 1024:.0f} KiB)")
+        if args.keep:
+            with open(os.path.join(args.keep, f"render-assigns{n}.png"), "wb") as f:
+                f.write(data)
     shutil.rmtree(workdir)
     return 0
 

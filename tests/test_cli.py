@@ -82,9 +82,7 @@ def test_error_lines_escape_control_characters_from_the_trace(capsys):
 
 
 @pytest.mark.parametrize("args", [
-    [],
     ["explain"],
-    ["explain", trace("reinit.jsonl")],
     ["explain", trace("reinit.jsonl"), "step", "--format", "xml"],
     ["explain", trace("reinit.jsonl"), "step", "--session", "one"],
     ["frobnicate"],
@@ -153,3 +151,33 @@ def test_python_dash_m_tftrace(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
     assert result.stderr == ("tftrace: error: no variable named 'nope' in the trace\n")
+
+
+# --- small gaps a newcomer hits --------------------------------------------------------------
+
+def test_bare_tftrace_prints_the_help(capsys):
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: tftrace")
+    assert "explain   where a variable's value came from" in err and "examples:" in err
+
+
+def test_explain_without_var_lists_the_variables_with_their_origins(capsys):
+    assert main(["explain", trace("restore_then_init.jsonl")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "session 1: 2 variables"
+    assert out[2].split() == ["variable", "origin", "updates", "findings"]
+    assert out[3].split(None, 4) == ["dense/bias", "initialized", "(run", "2)",
+                                     "0        error restore-overwritten"]
+    assert out[-1] == "tftrace explain TRACE VAR says where one variable's value came from"
+
+
+def test_explain_without_var_as_json(capsys):
+    assert main(["explain", trace("uninitialized.jsonl"), "--format", "json",
+                 "--session", "1"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["session"] == 1
+    assert [(v["variable"], v["origin"]["kind"]) for v in got["variables"]] == [
+        ("v", "initializer")]
+    assert main(["explain", trace("uninitialized.jsonl"), "--session", "7"]) == 2
+    assert "no session 7" in error_line(capsys)

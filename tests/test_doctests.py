@@ -11,7 +11,8 @@ ROOT = Path(__file__).parent.parent
 
 MODULES = ["tftrace.model", "tftrace.model.trace", "tftrace.model.events",
            "tftrace.model.queries", "tftrace.model.lineage", "tftrace.model.display",
-           "tftrace.cli", "tftrace.escape"]
+           "tftrace.cli", "tftrace.model.explain", "tftrace.views.dot.source",
+           "tftrace.views.dot.escape", "tftrace.escape"]
 
 
 @pytest.mark.parametrize("name", MODULES)

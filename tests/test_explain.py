@@ -26,7 +26,15 @@ def explained(trace: str, variable: str, session: int | None = None) -> dict:
 
 def test_json_has_exactly_the_product_fields():
     got = explained("restore_then_init.jsonl", "dense/kernel:0")
-    assert list(got) == ["variable", "session", "origin", "updates_since_origin", "events"]
+    # The PRODUCT §5 fields in their order, then the additions (verdict, findings).
+    assert list(got) == ["variable", "session", "origin", "updates_since_origin", "events",
+                         "verdict", "findings"]
+    assert got["verdict"] == ("dense/kernel: restored from /tmp/model.ckpt key dense/kernel "
+                              "at train.py:42, then overwritten by the initializer at "
+                              "train.py:44")
+    assert [(f["rule"], f["severity"], f["variables"]) for f in got["findings"]] == [
+        ("restore-overwritten", "error", ["dense/bias", "dense/kernel"]),
+        ("unseeded-random-init", "info", ["dense/kernel"])]
     assert got["variable"] == "dense/kernel"  # the trace's name, not the ":0" asked for
     assert got["session"] == 1
     assert got["origin"] == {"kind": "initializer", "checkpoint": None, "key": None, "run": 2,
@@ -82,10 +90,13 @@ def test_json_value_is_null_when_not_read_and_values_absent_for_large_variables(
 
 def test_json_uninitialized():
     got = explained("uninitialized.jsonl", "v")
+    findings = got.pop("findings")
     assert got == {"variable": "v", "session": 2,
                    "origin": {"kind": "uninitialized", "checkpoint": None, "key": None,
                               "run": None, "location": None},
-                   "updates_since_origin": 0, "events": []}
+                   "updates_since_origin": 0, "events": [],
+                   "verdict": "v: never initialized in session 2"}
+    assert [f["rule"] for f in findings] == ["uninitialized-read"]
 
 
 def test_json_output_is_valid_strict_json_and_escapes_control_characters():

@@ -89,6 +89,9 @@ def test_bad_files_raise_a_one_line_format_error(name, message):
 def test_missing_file_raises_trace_not_found(tmp_path):
     with pytest.raises(TraceNotFound):
         tftrace.load(tmp_path / "nope.json")
+    # ... which is a FileNotFoundError too, as for open()
+    with pytest.raises(FileNotFoundError, match="nope.json: no such file"):
+        tftrace.load(tmp_path / "nope.json")
 
 
 def test_run_of_an_undeclared_session_is_a_format_error(tmp_path):
@@ -417,15 +420,20 @@ def test_graph_gives_a_run_writing_a_variable_twice_two_event_nodes(tmp_path):
 def test_reprs_are_readable():
     trace = load("restore_then_init.jsonl")
     assert repr(trace) == ("<Trace '" + str(DATA / "restore_then_init.jsonl") + "': "
-                           "1 sessions, 2 variables, 4 write events>")
+                           "1 session, 2 variables, 4 write events>")
     event = trace.events("dense/kernel")[0]
     assert repr(event) == ("<Event restore dense/kernel session 1 run 1 at train.py:42 "
                            "from /tmp/model.ckpt key dense/kernel>")
     assert repr(trace.origin("dense/kernel")) == (
         "<Origin initializer dense/kernel in session 1 run 2 at train.py:44>")
+    # The verdict, as `tftrace explain` says it first.
     assert repr(trace.explain("dense/kernel")) == (
-        "<Explanation dense/kernel in session 1: origin initializer run 2, "
-        "0 updates since, 2 events>")
+        "<Explanation dense/kernel: restored from /tmp/model.ckpt key dense/kernel at "
+        "train.py:42, then overwritten by the initializer at train.py:44 (2 events in "
+        "session 1, 2 findings)>")
+    page = trace.explain("dense/kernel")._repr_html_()
+    assert "then overwritten by the initializer at train.py:44</b>" in page
+    assert "<li><b>error restore-overwritten</b>" in page
     assert repr(Origin("v", session=2)) == "<Origin uninitialized v in session 2>"
     assert "cut short" in repr(load("truncated.jsonl"))
     assert "x100" in repr(load("restore_then_train.jsonl").events("dense/kernel")[-1])
@@ -481,3 +489,15 @@ def test_a_large_trace_indexes_every_write(tmp_path):
     assert trace.updates_since_origin("layer5/v512") == 0
     assert len(trace.events("layer5/v512")) == 11
     assert trace.origin("layer5/v512").kind == "assign"
+
+def test_explain_runs_the_rules_only_when_its_findings_are_asked_for(monkeypatch):
+    # The TUI explains on its UI thread and has the findings already: no second check.
+    trace = load("restore_then_init.jsonl")
+    ran = []
+    real = Trace.diagnostics
+    monkeypatch.setattr(Trace, "diagnostics",
+                        lambda self, *a: ran.append(1) or real(self, *a))
+    explanation = trace.explain("dense/kernel")
+    assert explanation.verdict.endswith("then overwritten by the initializer at train.py:44")
+    assert ran == []
+    assert [d.rule for d in explanation.findings][0] == "restore-overwritten" and ran

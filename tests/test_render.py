@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -441,6 +442,96 @@ def test_problem_variables_never_collapse_with_clean_ones(tmp_path, monkeypatch)
     titles = [v.title for v in diagram.variables]
     assert "conv3/w5" in titles and "conv3/* — 11 variables" in titles
     assert diagram.findings == (finding,)
+
+
+def feed_trace(tmp_path: Path, variables: int, runs: int, scopes: int = 5) -> Trace:
+    """``variables`` variables in ``scopes`` scopes, one initializer run, then ``runs``
+    runs that each assign one variable from a feed: no two share a history."""
+    names = [f"layer{i * scopes // variables}/v{i}" for i in range(variables)]
+    records: list = [SessionRecord(session=1, graph=1, location="feed.py:1"),
+                     *[VariableRecord(graph=1, name=n, shape=(2,)) for n in names],
+                     RunRecord(session=1, run=1, location="feed.py:2",
+                               writes=tuple(Write(n, "initializer") for n in names))]
+    records += [RunRecord(session=1, run=run, location="feed.py:3",
+                          writes=(Write(names[run % variables], "assign",
+                                        sources=("<feed>",)),))
+                for run in range(2, runs + 2)]
+    return write_trace(tmp_path / "feed.jsonl", records)
+
+
+def test_variables_without_a_shared_history_are_summarized_by_scope(tmp_path):
+    diagram = build_diagram(feed_trace(tmp_path, 500, 500), DiagramOptions())
+    assert [v.title for v in diagram.variables] == [
+        f"layer{i}/ — 100 variables" for i in range(5)]
+    assert diagram.variables[0].summary == ("100 assigned (fed)",)
+    assert len(diagram.runs) == 5 and len(diagram.links) == 5
+    assert diagram.notes == ("500 variables that do not share a history are summarized by "
+                             "scope in 5 boxes (more than --max-nodes 60); --scope or --var "
+                             "shows them one by one",)
+    source = to_dot(feed_trace(tmp_path, 500, 500))
+    assert "layer2/ — 100 variables" in source and "100 runs, 200-299" in source
+
+
+def test_summaries_count_origins_per_checkpoint_and_kind(tmp_path):
+    names = [f"encoder/v{i}" for i in range(70)]
+    trace = write_trace(tmp_path / "t.jsonl", [
+        SessionRecord(session=1, graph=1),
+        *[VariableRecord(graph=1, name=n, shape=(2,)) for n in names],
+        RunRecord(session=1, run=1, writes=tuple(Write(n, "initializer") for n in names)),
+        *[RunRecord(session=1, run=2 + i, writes=(
+            Write(n, "restore", checkpoint="ckpt/model.ckpt", key=n),))
+          for i, n in enumerate(names[:66])],
+    ])
+    (box,) = build_diagram(trace, DiagramOptions(max_nodes=10)).variables
+    assert box.title == "encoder/ — 70 variables"
+    assert box.summary == ("66 restored from ckpt/model.ckpt", "4 initialized")
+    assert box.origin_kind == "restore"
+
+
+def test_when_even_top_scopes_are_too_many_the_smallest_are_lumped(tmp_path):
+    diagram = build_diagram(feed_trace(tmp_path, 200, 200, scopes=40),
+                            DiagramOptions(max_nodes=10))
+    titles = [v.title for v in diagram.variables]
+    assert len(titles) == 10
+    assert titles[:9] == [f"layer{i}/ — 5 variables" for i in range(9)]
+    assert titles[9] == "31 more scopes — 155 variables"
+
+
+def test_a_long_history_draws_its_last_writes_and_one_earlier_box(tmp_path):
+    diagram = build_diagram(feed_trace(tmp_path, 3, 300), DiagramOptions())
+    assert len(diagram.variables) == 3
+    earlier = [r for r in diagram.runs if r.kind == "earlier"]
+    assert len(earlier) == 3 and all(r.distinct == 96 for r in earlier)
+    assert len(diagram.runs) == 3 * 6  # 5 drawn writes + 1 earlier box per variable
+    assert "96 earlier writes" in to_dot(feed_trace(tmp_path, 3, 300))
+
+
+def test_nodes_and_edges_are_capped_strictly(tmp_path):
+    # 40 variables each assigned from all the others: 40 * 39 "value from" edges.
+    names = [f"v{i}" for i in range(40)]
+    trace = write_trace(tmp_path / "t.jsonl", [
+        SessionRecord(session=1, graph=1),
+        *[VariableRecord(graph=1, name=n, shape=(2,)) for n in names],
+        RunRecord(session=1, run=1, writes=tuple(
+            Write(n, "assign", sources=tuple(m for m in names if m != n)) for n in names)),
+    ])
+    diagram = build_diagram(trace, DiagramOptions(max_nodes=40))
+    assert len(diagram.links) == 4 * 40 + 40
+    assert diagram.notes[-1] == ("1400 of 1600 edges are not drawn (at most 200; current "
+                                 "origins and failures first)")
+    assert sum(1 for link in diagram.links if link.status == "current") == 40
+    # every box left has an edge: nodes are bounded by the variables plus the edges
+    linked = {end for link in diagram.links for end in (link.source, link.target)}
+    assert {r.id for r in diagram.runs} <= linked
+
+
+@pytest.mark.dot
+def test_a_big_feed_trace_renders_a_readable_png(tmp_path):
+    out = tmp_path / "feed.png"
+    render_file(feed_trace(tmp_path, 500, 500), str(out))
+    data = out.read_bytes()
+    width, height = struct.unpack(">II", data[16:24])
+    assert width < 2000 and height < 2000, (width, height)
 
 
 # --- diagnostics on the variables they name ------------------------------------------------

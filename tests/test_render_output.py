@@ -78,20 +78,19 @@ def test_images_without_dot_raise_dot_not_found(tmp_path, no_dot):
         render_source("digraph {}", "png")
 
 
-def test_dot_vanishing_after_the_check_is_still_dot_not_found(monkeypatch):
-    # shutil.which saw it, but running it fails: graphviz's ExecutableNotFound.
-    monkeypatch.setenv("PATH", "")
-    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: "/usr/bin/dot")
+def test_dot_vanishing_after_the_check_is_still_dot_not_found(monkeypatch, tmp_path):
+    # shutil.which saw it, but it is gone when it runs.
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: str(tmp_path / "dot"))
     with pytest.raises(DotNotFound):
         render_source("digraph {}", "svg")
 
 
 # --- the command line ----------------------------------------------------------------------
 
-def test_cli_writes_dot(tmp_path, capsys):
+def test_cli_writes_dot_and_says_where(tmp_path, capsys):
     out = tmp_path / "d.dot"
     assert main(["render", EXAMPLE, "-o", str(out)]) == 0
-    assert capsys.readouterr() == ("", "")
+    assert capsys.readouterr() == ("", f"tftrace: wrote {out}: 2 variables, session 2\n")
     assert out.read_text(encoding="utf-8") == to_dot(tftrace.load(EXAMPLE))
 
 
@@ -178,6 +177,30 @@ def test_renders_a_valid_svg_showing_the_bug(tmp_path):
     assert "restore · run 1 — overwritten at run 2" in text
 
 
+def _svg_lines(svg: str) -> list[str]:
+    """The SVG's text as a browser shows it: each <text> loses its leading and trailing
+    ASCII spaces (SVG's default white-space handling), texts on one baseline are joined."""
+    root = ET.fromstring(svg)
+    lines: dict[str, str] = {}
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        shown = "".join(t.itertext()).strip(" \t\r\n")
+        lines[t.get("y")] = lines.get(t.get("y"), "") + shown
+    return [line.replace("\xa0", " ").strip() for line in lines.values()]
+
+
+@pytest.mark.dot
+def test_svg_text_keeps_its_spaces(tmp_path):
+    # dot splits styled text into several <text> elements; the spaces between them must
+    # survive ("checkpointckpt/..." was what a browser showed).
+    out = tmp_path / "bug.svg"
+    assert main(["render", EXAMPLE, "-o", str(out)]) == 0
+    for svg in (out.read_text(encoding="utf-8"), tftrace.load(EXAMPLE)._repr_html_()):
+        svg = svg[svg.index("<svg"):svg.index("</svg>") + 6]
+        lines = _svg_lines(svg)
+        assert "checkpoint ckpt/restore_then_init/model.ckpt" in lines, lines
+        assert "✗ error restore-overwritten (session 2, run 2):" in lines, lines
+
+
 @pytest.mark.dot
 def test_renders_a_valid_pdf(tmp_path):
     out = tmp_path / "bug.pdf"
@@ -201,7 +224,38 @@ def test_notebook_html_without_dot_says_why(no_dot):
 @pytest.mark.dot
 def test_benchmark_runs_small(tmp_path):
     result = subprocess.run([sys.executable, "benchmarks/render.py", "--variables", "200",
-                             "--steps", "10"], cwd=ROOT, capture_output=True, text=True,
+                             "--steps", "10", "--feed-variables", "100", "--assigned", "300",
+                             "--assign-runs", "1000"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "dot -Tpng" in result.stdout and "x baseline" in result.stdout
+    assert "300 variables, 1000 assign runs" in result.stdout and " px, " in result.stdout
+
+
+@pytest.mark.dot
+def test_cli_says_what_dot_is_laying_out(tmp_path, capsys):
+    out = tmp_path / "bug.png"
+    assert main(["render", EXAMPLE, "-o", str(out), "--session", "all"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "tftrace: laying out 8 boxes and 10 edges with Graphviz's dot (at most 60 s)...",
+        f"tftrace: wrote {out}: 4 variables, sessions 1, 2"]
+
+
+def test_a_dot_that_takes_too_long_is_stopped_with_one_line(tmp_path, capsys, monkeypatch):
+    slow = tmp_path / "dot"
+    slow.write_text("#!/bin/sh\nexec sleep 60\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "x.png"
+    assert main(["render", EXAMPLE, "-o", str(out), "--dot-timeout", "0.3"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "tftrace: laying out 4 boxes and 4 edges with Graphviz's dot (at most 0.3 s)...",
+        "tftrace: error: Graphviz's dot did not finish the layout within 0.3 s; draw less "
+        "(--problems, --scope, --var or a smaller --max-nodes), allow more time "
+        "(--dot-timeout), or write .dot output"]
+    assert not out.exists()
+
+
+def test_dot_timeout_must_be_positive(capsys):
+    assert main(["render", EXAMPLE, "-o", "x.dot", "--dot-timeout", "0"]) == 2
+    assert error_line(capsys) == "--dot-timeout must be more than 0 seconds, not 0"

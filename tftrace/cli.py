@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from tftrace import __version__
@@ -31,7 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     0
     """
-    args = _parse_args(argv)
+    parser = build_parser()
+    args = _parse_args(parser, argv)
+    if not hasattr(args, "handler"):  # bare `tftrace`: the help, not just a usage error
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         return args.handler(args)
     except TftraceError as e:
@@ -54,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "tftrace explain trace.json dense/kernel"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"tftrace {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_run(commands)
     _add_check(commands)
     _add_explain(commands)
@@ -108,12 +113,13 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
                         help="arguments passed to the script or module")
 
 
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def _parse_args(parser: argparse.ArgumentParser,
+                argv: Sequence[str] | None) -> argparse.Namespace:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] != ["run"]:
-        return build_parser().parse_args(argv)
+        return parser.parse_args(argv)
     own, program = split_run_words(argv[1:])
-    args = build_parser().parse_args(["run", *own])
+    args = parser.parse_args(["run", *own])
     args.program = program
     return args
 
@@ -173,16 +179,20 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         "Say where VAR's value came from — its initializer, a restore from a checkpoint "
         "(which key of which file), an assign (from which variables) — what overwrote it, "
         "and how many training updates followed; then list every write with its run, "
-        "call site and value summary. Without --session, the last session that has VAR.",
-        _examples("tftrace explain trace.json dense/kernel",
+        "call site and value summary. Without --session, the last session that has VAR. "
+        "Without VAR, list every variable of the session with where its value came from.",
+        _examples("tftrace explain trace.json            # every variable, one line each",
+                  "tftrace explain trace.json dense/kernel",
                   "tftrace explain trace.json dense/kernel:0 --session 1",
                   "tftrace explain trace.json global_step --format json | jq .origin"),
         _explain)
     parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
-    parser.add_argument("variable", metavar="VAR",
-                        help="a variable name, with or without ':0' (e.g. dense/kernel)")
+    parser.add_argument("variable", metavar="VAR", nargs="?",
+                        help="a variable name, with or without ':0' (e.g. dense/kernel); "
+                             "without it, every variable is listed")
     parser.add_argument("--session", type=int, metavar="N",
-                        help="the session number (default: the last one that has VAR)")
+                        help="the session number (default: the last one that has VAR, or "
+                             "the last session)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default), json for scripts")
 
@@ -191,6 +201,14 @@ def _explain(args: argparse.Namespace) -> int:
     from tftrace.views import text
 
     trace = _load(args.trace)
+    if args.variable is None:
+        if not trace.sessions:
+            raise TftraceError(f"{args.trace}: the trace has no sessions")
+        session = trace.sessions[-1].number if args.session is None else args.session
+        trace.session(session)  # UnknownSession names the ones there are
+        listing = text.variables_json if args.format == "json" else text.variables_text
+        print(listing(trace, session))
+        return EXIT_OK
     explanation = trace.explain(args.variable, args.session)
     render = text.explain_json if args.format == "json" else text.explain_text
     print(render(explanation))
@@ -241,7 +259,11 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
         "each variable's current origin is bold, overwritten ones grey and dashed, failed "
         "runs and the variables that findings name are red. The format follows OUT's "
         "suffix: .png, .svg and .pdf need Graphviz's dot, .dot (text) needs nothing; "
-        "-o - writes DOT to stdout. Without --session, the last session.",
+        "-o - writes DOT to stdout. Without --session, the last session. Big traces "
+        "stay readable: beyond --max-nodes variables, those sharing scope and history "
+        "collapse into one box, and scopes whose variables do not are summarized "
+        "(\"encoder/ — 412 variables: 400 restored from ...\"); the title says what was "
+        "collapsed.",
         _examples("tftrace render trace.json -o trace.png",
                   "tftrace render trace.json -o bug.svg --problems",
                   "tftrace render trace.json -o enc.png --session 2 --scope encoder",
@@ -263,9 +285,13 @@ def _add_render(commands: argparse._SubParsersAction) -> None:
                         help="only variables named by a warning or an error")
     parser.add_argument("--max-nodes", type=int, metavar="N",
                         help="beyond N variables, those sharing scope and history collapse "
-                             "into one box each (default: 60)")
+                             "into one box each, and scopes whose variables do not are "
+                             "summarized in one box each (default: 60)")
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="left to right (default) or top to bottom")
+    parser.add_argument("--dot-timeout", type=float, metavar="SECONDS", default=None,
+                        help="give up when Graphviz's dot takes longer than this "
+                             "(default: 60)")
 
 
 def _session_or_all(text: str) -> int | str:
@@ -288,7 +314,12 @@ def _render(args: argparse.Namespace) -> int:
         sys.stdout.write(dot.to_dot(_load(args.trace), **options))
         return EXIT_OK
     dot.check_output(args.output)  # a bad suffix or a missing dot before loading anything
-    dot.render(_load(args.trace), args.output, **options)
+    timeout = dot.DOT_TIMEOUT if args.dot_timeout is None else args.dot_timeout
+    if timeout <= 0:
+        raise TftraceError(f"--dot-timeout must be more than 0 seconds, not {timeout:g}")
+    dot.render(_load(args.trace), args.output, dot_timeout=timeout,
+               progress=lambda line: print(f"tftrace: {printable(line)}", file=sys.stderr),
+               **options)
     return EXIT_OK
 
 
@@ -337,14 +368,16 @@ def _add_view(commands: argparse._SubParsersAction) -> None:
         "value came from (restored, initialized, assigned, uninitialized) and with its "
         "findings; a variable's timeline, lineage and findings; every finding; the "
         "sessions and their runs. Press ? inside for the keys. Needs Textual "
-        "(pip install 'tftrace[tui]').",
+        "(pip install textual, or the tui extra when installing tftrace).",
         _examples("tftrace view trace.json",
-                  "tftrace view --follow trace.json   # while the traced program runs",
+                  "tftrace view --follow trace.json   # while the traced program runs "
+                  "(or before: it waits for the file)",
                   "tftrace view trace.json --session 1"),
         _view)
     parser.add_argument("trace", metavar="TRACE", help="a trace file written by tftrace")
     parser.add_argument("-f", "--follow", action="store_true",
-                        help="re-read the trace as the traced program writes it")
+                        help="re-read the trace as the traced program writes it; wait "
+                             "for it when it does not exist yet")
     parser.add_argument("--session", type=int, metavar="N",
                         help="the session to show first (default: the last one)")
 
@@ -354,7 +387,38 @@ def _view(args: argparse.Namespace) -> int:
     from tftrace.views import tui
 
     tui.require_textual()
-    return tui.run(_load(args.trace), follow=args.follow, session=args.session)
+    if args.follow:
+        tui.require_terminal()  # before waiting, possibly long, for the trace
+        try:
+            trace = _wait_for_trace(args.trace)
+        except KeyboardInterrupt:
+            return 130
+    else:
+        trace = _load(args.trace)
+    return tui.run(trace, follow=args.follow, session=args.session)
+
+
+#: ``view --follow``: how often to look for a trace that does not exist yet, in seconds.
+WAIT_INTERVAL = 0.5
+
+
+def _wait_for_trace(path: str) -> Trace:
+    """``view --follow`` on a trace not written yet (the viewer opened before the
+    program): wait until it exists and holds its first record, then load it."""
+    from tftrace.errors import TraceFormatError
+
+    if os.path.exists(path):
+        return _load(path)
+    print(f"tftrace: waiting for {printable(path)} to appear (start the traced program; "
+          "Ctrl-C to stop)", file=sys.stderr)
+    while True:
+        time.sleep(WAIT_INTERVAL)
+        if not os.path.exists(path):
+            continue
+        try:
+            return _load(path)
+        except TraceFormatError:
+            continue  # created but its first record not written yet
 
 
 def _load(path: str) -> Trace:

@@ -10,8 +10,9 @@ class TraceFormatError(TftraceError):
     """A file is not a tftrace trace, is corrupt, or has a version we cannot read."""
 
 
-class TraceNotFound(TftraceError):
-    """The trace file does not exist or cannot be opened."""
+class TraceNotFound(TftraceError, FileNotFoundError):
+    """The trace file does not exist or cannot be opened. Also a ``FileNotFoundError``, so
+    ``except FileNotFoundError`` around :func:`tftrace.load` works as it does for ``open``."""
 
 
 class UnknownVariable(TftraceError):

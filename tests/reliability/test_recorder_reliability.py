@@ -158,7 +158,7 @@ def test_inspect_a_checkpoint_with_a_non_ascii_name_saved_by_tensorflow(tf, tmp_
 
     ckpt = save(tf, tmp_path / "ckpt" / "m\u00e9del.ckpt", {"w": "w"})
     assert main(["inspect", str(tmp_path / "ckpt")]) == 0
-    assert capsys.readouterr().out.startswith(f"{ckpt}: 1 keys")
+    assert capsys.readouterr().out.startswith(f"{ckpt}: 1 key, 12 B; data verified")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")

@@ -73,12 +73,15 @@ async def test_clobbered_variable_timeline_and_findings(example, settle, press):
             "examples/restore_then_init.py:73")
         rows = timeline(screen)
         assert [(r[0], r[1], r[2]) for r in rows] == [
-            ("initializer", "1", "1"), ("update", "1", "2-101 ×100"), ("saved", "1", "103"),
+            ("initializer", "1", "1"), ("update", "1", "2-101\n×100"), ("saved", "1", "103"),
             ("restore", "2", "1"), ("initializer", "2", "2")]
-        assert rows[3][6] == "restore_then_init.py:72"
-        assert rows[3][7] == "ckpt/restore_then_init/model.ckpt key dense/kernel"
-        assert rows[2][8] == rows[3][8]  # the restore loaded what the save wrote
-        assert rows[4][8] != rows[3][8]  # ... and the initializer replaced it
+        # call site above the source (the path cut to its end to fit 120 columns)
+        assert rows[3][4] == "restore_then_init.py:72\n…/model.ckpt key dense/kernel"
+        value, digest = rows[3][3].split("\n")
+        # four values would not fit: min and max, then the mean and the digest
+        assert value == "min -1.98 max 3.01" and digest.startswith("mean 0.63 ")
+        assert rows[2][3] == rows[3][3]  # the restore loaded what the save wrote
+        assert rows[4][3] != rows[3][3]  # ... and the initializer replaced it
         findings = shown(detail.query_one("#variable-findings"))
         assert findings.startswith("✗ error   restore-overwritten  session 2 · run 2")
         assert "hint: Run the initializer before restoring" in findings
@@ -294,7 +297,8 @@ async def test_runs_screen_lists_streaks_and_jumps_to_writes(example, settle, pr
         screen = app.screen
         assert isinstance(screen, RunsScreen)
         assert [r.runs for r in screen.rows] == ["1", "2"]  # session 2
-        assert str(screen.table.get_row_at(0)[2]) == \
+        assert str(screen.table.get_row_at(0)[2]) == "restore_then_init.py:72"
+        assert str(screen.table.get_row_at(0)[3]) == \
             "restore 2 from ckpt/restore_then_init/model.ckpt"
         sessions = screen.query_one("#session-list", OptionList)
         sessions.focus()
@@ -402,10 +406,58 @@ def test_view_runs_the_app_on_the_loaded_trace(monkeypatch):
                    "path": "examples/traces/restore_then_init.json"}
 
 
+def test_view_follow_waits_for_a_trace_that_does_not_exist_yet(monkeypatch, tmp_path,
+                                                                capsys):
+    import sys
+
+    import tftrace.cli
+    from tftrace.views.tui.app import TftraceApp
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    ran = {}
+    monkeypatch.setattr(TftraceApp, "run", lambda self: ran.update(
+        sessions=len(self.trace.sessions), follow=self.follow))
+    path = tmp_path / "later.json"
+    waits = []
+
+    def program_starts(seconds):  # stands in for time.sleep: the program writes the trace
+        waits.append(seconds)
+        if len(waits) == 2:
+            path.write_text("")  # created, first record not written yet: keep waiting
+        elif len(waits) == 3:
+            path.write_text(Path("examples/traces/restore_then_init.json").read_text())
+
+    monkeypatch.setattr(tftrace.cli.time, "sleep", program_starts)
+    assert main(["view", "--follow", str(path)]) == 0
+    assert waits == [0.5] * 3 and ran == {"sessions": 2, "follow": True}
+    assert capsys.readouterr().err == (f"tftrace: waiting for {path} to appear (start the "
+                                       "traced program; Ctrl-C to stop)\n")
+
+
+@drive
+async def test_live_badge_goes_off_when_the_program_ended(settle, example):
+    app = create_app(example("restore_then_init"), follow=True, poll_interval=0.02)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one("#header")
+        assert "● live" in shown(header)  # every session closed, but just now
+        start = app.clock()
+        app.clock = lambda: start + 6  # no change to the file for 6 s
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if not app.live:
+                break
+        await settle(pilot)
+        assert "● live" not in shown(header) and " ended " in shown(header)
+
+
 def test_view_needs_textual(monkeypatch, capsys):
     monkeypatch.setitem(__import__("sys").modules, "textual", None)
     assert main(["view", "examples/traces/restore_then_init.json"]) == 2
-    assert "pip install 'tftrace[tui]'" in capsys.readouterr().err
+    # tftrace is on no package index: the message names Textual's own package
+    assert "pip install textual" in capsys.readouterr().err
 
 
 
@@ -444,3 +496,19 @@ async def test_keys_racing_a_quit_end_cleanly(example, settle):
                 app.post_message(events.Key(key, None if len(key) > 1 else key))
             await pilot.pause(0.2)
         assert app.return_code == 0, keys
+
+
+@drive
+async def test_a_session_without_findings_points_to_the_one_with_them(example, settle, press):
+    from tftrace.views.tui.widgets.trace_header import header_text
+
+    app = create_app(example("restore_then_init"), session=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "✗ 1 error in session 2 │" in header_text(app).plain
+        messages = []
+        app.screen.notify = lambda message, **kw: messages.append(message)
+        await press(pilot, "n")
+        await press(pilot, "p")
+        assert messages == ["no finding names a variable of session 1; session 2 has some: "
+                            "press s to switch"] * 2

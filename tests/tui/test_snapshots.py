@@ -62,3 +62,8 @@ def test_help(snap_compare, settle, example):
 
 def test_hostile_names_shown_literally(snap_compare, settle, data):
     assert shoot(snap_compare, settle, data("hostile_names"))
+
+
+def test_variables_screen_at_120x35(snap_compare, settle, example):
+    # The size the timeline is laid out for: call site, source and digest all visible.
+    assert shoot(snap_compare, settle, example("checkpoint_key_mismatch"), size=(120, 35))

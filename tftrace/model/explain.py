@@ -1,17 +1,19 @@
 """``explain``: where one variable's value came from in one session, as data.
 
-The :class:`Explanation` holds the facts; ``to_json()`` is the fixed JSON shape of
-``tftrace explain --format json`` (PRODUCT §5) and :mod:`tftrace.views.text` words it for
-people.
+The :class:`Explanation` holds the facts and their one-line verdict ("restored from
+ckpt/m key w at train.py:42, then overwritten by the initializer at train.py:44");
+``to_json()`` is the JSON of ``tftrace explain --format json`` and
+:mod:`tftrace.views.text` lays the rest out for people.
 """
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterable
 
 from tftrace.model.display import format_summary, printable
-from tftrace.model.events import Event, Origin
+from tftrace.model.events import FEED, Event, Origin
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import events, origin, updates_since_origin
 from tftrace.tracefile import RunRecord, VariableRecord
@@ -34,19 +36,44 @@ class Explanation:
     events: tuple[Event, ...]
     record: VariableRecord
     failed: tuple[RunRecord, ...] = ()
+    # The findings, or how to get them: running every rule costs far more than the rest,
+    # and the TUI, which has its own, only needs the verdict.
+    find: tuple[Any, ...] | Callable[[], Iterable[Any]] = field(default=(), compare=False)
+
+    @cached_property  # a frozen dataclass still has a __dict__ for this
+    def findings(self) -> tuple[Any, ...]:
+        """The findings of ``tftrace check`` that name the variable in this session (the
+        :class:`~tftrace.model.diagnostics.Diagnostic` objects), most severe first."""
+        return tuple(self.find() if callable(self.find) else self.find)
+
+    @property
+    def verdict(self) -> str:
+        """Where the value came from, in one line (the first line of ``tftrace explain``).
+
+        >>> import tftrace
+        >>> trace = tftrace.load("tests/data/restore_then_init.jsonl")
+        >>> print(trace.explain("dense/kernel").verdict)  # doctest: +NORMALIZE_WHITESPACE
+        dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42,
+        then overwritten by the initializer at train.py:44
+        """
+        return verdict(self)
 
     def to_json(self) -> dict[str, Any]:
-        """The exact shape of ``tftrace explain --format json`` (PRODUCT §5)."""
+        """The JSON of ``tftrace explain --format json``: the PRODUCT §5 shape plus
+        ``verdict`` (the sentence) and ``findings`` (as in ``check --format json``)."""
         return {"variable": self.variable, "session": self.session,
                 "origin": self.origin.to_json(),
                 "updates_since_origin": self.updates_since_origin,
-                "events": [event_json(e) for e in self.events]}
+                "events": [event_json(e) for e in self.events],
+                "verdict": self.verdict,
+                "findings": [d.to_json() for d in self.findings]}
 
     def __repr__(self) -> str:
-        return (f"<Explanation {printable(self.variable)} in session {self.session}: "
-                f"origin {self.origin.kind}"
-                + (f" run {self.origin.run}" if self.origin.run is not None else "")
-                + f", {self.updates_since_origin} updates since, {len(self.events)} events>")
+        findings = len(self.findings)
+        return (f"<Explanation {self.verdict} ({len(self.events)} "
+                f"event{'s' if len(self.events) != 1 else ''} in session {self.session}"
+                + (f", {findings} finding{'s' if findings != 1 else ''}" if findings else "")
+                + ")>")
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -55,9 +82,13 @@ class Explanation:
             f"<td>{e(ev.location or '')}</td>"
             f"<td>{e(_checkpoint_key(ev))}</td><td>{e(format_summary(ev.value))}</td></tr>"
             for ev in self.events)
-        return (f"<p><b>{e(self.variable)}</b> in session {self.session}: origin "
-                f"<b>{e(self.origin.kind)}</b>, {self.updates_since_origin} updates since</p>"
-                "<table><tr><th>kind</th><th>run</th><th>count</th><th>location</th>"
+        findings = "".join(f"<li><b>{e(d.severity)} {e(d.rule)}</b>: {e(d.message)}</li>"
+                           for d in self.findings)
+        return (f"<p><b>{e(self.verdict)}</b></p>"
+                f"<p>session {self.session}: origin <b>{e(self.origin.kind)}</b>, "
+                f"{self.updates_since_origin} updates since</p>"
+                + (f"<ul>{findings}</ul>" if findings else "")
+                + "<table><tr><th>kind</th><th>run</th><th>count</th><th>location</th>"
                 f"<th>checkpoint / key</th><th>value</th></tr>{rows}</table>")
 
 
@@ -68,17 +99,156 @@ def event_json(event: Event) -> dict[str, Any]:
             "value": None if event.value is None else event.value.to_json()}
 
 
-def explain(index: TraceIndex, variable: str, session: int) -> Explanation:
+def explain(index: TraceIndex, variable: str, session: int,
+            findings: tuple[Any, ...] | Callable[[], Iterable[Any]] = ()) -> Explanation:
     """Explain ``variable`` (a resolved name) in ``session`` (a resolved number)."""
     return Explanation(variable=variable, session=session,
                        origin=origin(index, variable, session),
                        updates_since_origin=updates_since_origin(index, variable, session),
                        events=tuple(events(index, variable, session)),
                        record=index.variables_of(session)[variable],
-                       failed=tuple(index.failed_writes.get((session, variable), ())))
+                       failed=tuple(index.failed_writes.get((session, variable), ())),
+                       find=findings)
 
 
 def _checkpoint_key(event: Event) -> str:
     if event.checkpoint is None and event.key is None:
         return ""
     return f"{event.checkpoint} : {event.key}"
+
+
+# --- the verdict ------------------------------------------------------------------------
+
+def verdict(explanation: "Explanation") -> str:
+    """One line: where the value came from.
+
+    ``dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42, then
+    overwritten by the initializer at train.py:44``
+    """
+    return f"{printable(explanation.variable)}: {_story(explanation)}"
+
+
+def _story(explanation: "Explanation") -> str:
+    events = list(explanation.events)
+    origin = explanation.origin.event
+    if origin is None:
+        return _never_initialized(explanation.session, events) + _failed_phrase(explanation)
+    # By identity: summaries holding NaN never compare equal, not even to themselves.
+    earlier = events[:next(i for i, e in enumerate(events) if e is origin)]
+    clobbered = _last_restore(earlier) if origin.kind != "restore" else None
+    if clobbered is not None:
+        story = f"{_restored(clobbered)}, then overwritten by {_overwrite(origin)}"
+    elif origin.kind == "initializer" and _discarded(earlier):
+        story = f"reset by its initializer {_at(origin)}, discarding {_discarded(earlier)}"
+    else:
+        story = _origin_phrase(origin)
+    story += _updates_phrase(explanation.updates_since_origin)
+    return story + _non_finite_phrase(events[-1]) + _failed_phrase(explanation)
+
+
+def _never_initialized(session: int, events: list[Event]) -> str:
+    text = f"never initialized in session {session}"
+    if events:  # only updates: a hand-edited trace, or a recorder that missed the origin
+        runs = sum(e.count for e in events)
+        text += f" ({runs} update run{'s' if runs != 1 else ''} recorded without an origin)"
+    return text
+
+
+def _origin_phrase(event: Event) -> str:
+    if event.kind == "restore":
+        return _restored(event)
+    if event.kind == "assign":
+        return f"assigned {_assigned_what(event.sources)} {_at(event)}"
+    if event.checkpoint is not None:  # init_from_checkpoint, recorded as an initializer
+        return (f"initialized from {printable(event.checkpoint)} key {printable(event.key)} "
+                f"by its initializer {_at(event)}")
+    return f"initialized by its initializer {_at(event)}"
+
+
+def _overwrite(event: Event) -> str:
+    if event.kind == "initializer":
+        return f"the initializer {_at(event)}"
+    return f"an assign {_assigned_what(event.sources)} {_at(event)}"
+
+
+def _restored(event: Event) -> str:
+    return (f"restored from {printable(event.checkpoint)} key {printable(event.key)} "
+            f"{_at(event)}")
+
+
+def _assigned_what(sources: tuple[str, ...]) -> str:
+    variables = [printable(s) for s in sources if s != FEED]
+    if not variables:
+        return "a fed value" if FEED in sources else "a constant"
+    text = "from " + ", ".join(variables)
+    return text + " and a fed value" if FEED in sources else text
+
+
+def _at(event: Event) -> str:
+    return f"at {printable(event.location)}" if event.location else f"in run {event.run}"
+
+
+def _last_restore(events: list[Event]) -> Event | None:
+    """The restore whose value a later origin overwrote, if one came after the last
+    initializer or assign before that origin (a restore followed by an initializer is the
+    clobber bug; an initializer followed by a restore is the right order)."""
+    for event in reversed(events):
+        if event.kind == "restore":
+            return event
+        if event.is_origin:
+            return None
+    return None
+
+
+def _discarded(events: list[Event]) -> str:
+    """What a re-run initializer threw away: the updates and assigns since the previous
+    origin ("" when nothing, e.g. an initializer simply run twice)."""
+    updates, assigns = 0, 0
+    for event in reversed(events):
+        if event.kind == "update":
+            updates += event.count
+        elif event.kind == "assign":
+            assigns += 1
+            break
+        else:
+            break
+    parts = []
+    if assigns:
+        parts.append("an assigned value")
+    if updates:
+        parts.append(f"{updates} update{'s' if updates != 1 else ''}")
+    return " and ".join(parts)
+
+
+def _updates_phrase(updates: int) -> str:
+    if not updates:
+        return ""
+    return f", then {updates} training update{'s' if updates != 1 else ''}"
+
+
+def _non_finite_phrase(last: Event) -> str:
+    value = last.value
+    if value is None or value.finite:
+        return ""
+    bad = [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
+    return f"; its last recorded value has {' and '.join(bad)}"
+
+
+def _failed_phrase(explanation: "Explanation") -> str:
+    """The last run that failed trying to write the variable after its origin: the write
+    the program meant (often the restore it believes happened)."""
+    since = explanation.origin.run or 0
+    later = [run for run in explanation.failed if run.run > since]
+    if not later:
+        return ""
+    run = later[-1]
+    return (f"; the {attempted_kind(run, explanation.variable)} {run_at(run)} failed "
+            f"({printable(run.error.type)})")
+
+
+def attempted_kind(run: RunRecord, variable: str) -> str:
+    return next(w.kind for w in run.writes if w.variable == variable)
+
+
+def run_at(run: RunRecord) -> str:
+    return f"at {printable(run.location)}" if run.location else f"in run {run.run}"

@@ -218,7 +218,9 @@ class Trace:
         >>> origin["kind"], origin["run"], origin["location"]
         ('initializer', 2, 'train.py:44')
         """
-        return explain(self._index, *self._locate(variable, session))
+        name, session = self._locate(variable, session)
+        return explain(self._index, name, session,
+                       lambda: self.diagnostics_for(name, session))  # run when asked
 
     def diagnostics(self, min_severity: str = "info") -> list[Diagnostic]:
         """Every finding of ``tftrace check``, most severe first (computed once).
@@ -246,8 +248,9 @@ class Trace:
     def __repr__(self) -> str:
         events = sum(len(e) for e in self._index.events.values())
         cut = ", cut short" if self.truncated else ""
-        return (f"<Trace {self.path!r}: {len(self._index.sessions)} sessions, "
-                f"{len(self.variable_names())} variables, {events} write events{cut}>")
+        sessions, variables = len(self._index.sessions), len(self.variable_names())
+        return (f"<Trace {self.path!r}: {_plural(sessions, 'session')}, "
+                f"{_plural(variables, 'variable')}, {_plural(events, 'write event')}{cut}>")
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -269,7 +272,8 @@ class Trace:
         ``session``: a number, ``"all"``, or None for the last session; ``variables`` and
         ``scopes`` select what to draw, ``problems`` keeps the variables named by warnings
         and errors; beyond ``max_nodes`` variables, those sharing scope and history
-        collapse into one box. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
+        collapse into one box, and scopes whose variables do not share one are summarized
+        in one box each. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
 
         >>> dot = Trace.load("examples/traces/restore_then_init.json").to_dot()
         >>> "restore-overwritten" in dot
@@ -294,3 +298,7 @@ class Trace:
         except TftraceError as error:  # no dot, no graphviz package, nothing to draw
             return f"<p><i>No diagram: {html.escape(str(error))}</i></p>"
         return svg[svg.find("<svg"):]  # inline: without the XML prolog and doctype
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"

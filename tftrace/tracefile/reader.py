@@ -58,6 +58,8 @@ def _read(path: str) -> RawTrace:
             raise TraceNotFound(f"{path}: not a regular file, not a trace")
         with open(path, "rb") as f:
             data = f.read()
+    except TraceNotFound:  # (itself a FileNotFoundError)
+        raise
     except FileNotFoundError:
         raise TraceNotFound(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -103,14 +103,18 @@ def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None)
 def _read_keys(prefix: str, trace: Any) -> tuple[dict[str, tuple[Any, str]], str]:
     recorded = _recorded(prefix, trace)
     # This process is ours (the CLI): keep TensorFlow's C++ start-up chatter off stderr.
+    # The oneDNN notice is printed before absl's logging starts, so no log level hides it
+    # (with it comes absl's "All log messages before absl::InitializeLog()" line); reading
+    # a checkpoint's index computes nothing, so oneDNN's kernels do not matter here.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         from tftrace.recorder.capture import checkpoint_contents
     except ImportError:
         if recorded is not None:
             return recorded, "trace"
         raise TftraceError("reading a checkpoint needs TensorFlow (pip install "
-                           "'tftrace[tf]'), or --against a trace that recorded it") from None
+                           "tensorflow), or --against a trace that recorded it") from None
     if not os.path.exists(prefix + ".index"):
         if recorded is not None:
             return recorded, "trace"
@@ -194,10 +198,10 @@ def inspect_text(report: InspectReport) -> str:
               for i, h in enumerate(("key", "shape", "dtype", "size"))]
     total = sum(_size(s, t) or 0 for s, t in report.keys.values())
     source = "" if report.source == "checkpoint" else " (as recorded in the trace)"
+    keys = f"{len(report.keys)} key{'s' if len(report.keys) != 1 else ''}"
     data = ("; data verified" if report.data_verified
             else f"; {report.data_note}" if report.data_note else "")
-    lines = [f"{printable(report.path)}: {len(report.keys)} keys, {_human(total)}{source}"
-             f"{data}"]
+    lines = [f"{printable(report.path)}: {keys}, {_human(total)}{source}{data}"]
     if report.data_problem:
         lines.append(f"  data: {printable(report.data_problem)} (a data shard is missing, "
                      "truncated or corrupt: TensorFlow cannot restore this checkpoint)")

@@ -9,11 +9,15 @@ recolour the terminal.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tftrace.model import Event, Explanation
 from tftrace.model.display import format_shape, format_summary, printable
-from tftrace.model.events import FEED
-from tftrace.tracefile import RunRecord
+# The verdict is the model's wording (Explanation.verdict, the JSON, the TUI share it).
+from tftrace.model.explain import attempted_kind, run_at, verdict
+
+__all__ = ["explain_json", "explain_text", "timeline_table", "verdict", "variables_text",
+           "variables_json"]
 
 TIMELINE_COLUMNS = ("kind", "run", "count", "location", "source", "value")
 
@@ -41,146 +45,19 @@ def explain_text(explanation: Explanation) -> str:
         lines.append(f"  (no writes to it in session {explanation.session})")
     if explanation.failed:
         lines += ["", "  failed attempts to write it:"]
-        lines += [f"  run {run.run} {_run_at(run)}: {_attempted_kind(run, explanation.variable)}"
+        lines += [f"  run {run.run} {run_at(run)}: {attempted_kind(run, explanation.variable)}"
                   f" ({printable(run.error.type)})" for run in explanation.failed]
+    if explanation.findings:
+        # What `check` says about it, with the fix: the verdict tells what, this how.
+        lines += ["", "  findings (tftrace check has the details):"]
+        for d in explanation.findings:
+            where = ", ".join(p for p in (f"run {d.run}" if d.run is not None else "",
+                                          printable(d.location or "")) if p)
+            lines.append(f"  {d.severity:<7} {printable(d.rule)}"
+                         + (f"  ({where})" if where else ""))
+            if d.hint:
+                lines.append(f"          hint: {printable(d.hint)}")
     return "\n".join(lines)
-
-
-# --- the verdict ------------------------------------------------------------------------
-
-def verdict(explanation: Explanation) -> str:
-    """One line: where the value came from.
-
-    ``dense/kernel: restored from /tmp/model.ckpt key dense/kernel at train.py:42, then
-    overwritten by the initializer at train.py:44``
-    """
-    return f"{printable(explanation.variable)}: {_story(explanation)}"
-
-
-def _story(explanation: Explanation) -> str:
-    events = list(explanation.events)
-    origin = explanation.origin.event
-    if origin is None:
-        return _never_initialized(explanation.session, events) + _failed_phrase(explanation)
-    # By identity: summaries holding NaN never compare equal, not even to themselves.
-    earlier = events[:next(i for i, e in enumerate(events) if e is origin)]
-    clobbered = _last_restore(earlier) if origin.kind != "restore" else None
-    if clobbered is not None:
-        story = f"{_restored(clobbered)}, then overwritten by {_overwrite(origin)}"
-    elif origin.kind == "initializer" and _discarded(earlier):
-        story = f"reset by its initializer {_at(origin)}, discarding {_discarded(earlier)}"
-    else:
-        story = _origin_phrase(origin)
-    story += _updates_phrase(explanation.updates_since_origin)
-    return story + _non_finite_phrase(events[-1]) + _failed_phrase(explanation)
-
-
-def _never_initialized(session: int, events: list[Event]) -> str:
-    text = f"never initialized in session {session}"
-    if events:  # only updates: a hand-edited trace, or a recorder that missed the origin
-        runs = sum(e.count for e in events)
-        text += f" ({runs} update run{'s' if runs != 1 else ''} recorded without an origin)"
-    return text
-
-
-def _origin_phrase(event: Event) -> str:
-    if event.kind == "restore":
-        return _restored(event)
-    if event.kind == "assign":
-        return f"assigned {_assigned_what(event.sources)} {_at(event)}"
-    if event.checkpoint is not None:  # init_from_checkpoint, recorded as an initializer
-        return (f"initialized from {printable(event.checkpoint)} key {printable(event.key)} "
-                f"by its initializer {_at(event)}")
-    return f"initialized by its initializer {_at(event)}"
-
-
-def _overwrite(event: Event) -> str:
-    if event.kind == "initializer":
-        return f"the initializer {_at(event)}"
-    return f"an assign {_assigned_what(event.sources)} {_at(event)}"
-
-
-def _restored(event: Event) -> str:
-    return (f"restored from {printable(event.checkpoint)} key {printable(event.key)} "
-            f"{_at(event)}")
-
-
-def _assigned_what(sources: tuple[str, ...]) -> str:
-    variables = [printable(s) for s in sources if s != FEED]
-    if not variables:
-        return "a fed value" if FEED in sources else "a constant"
-    text = "from " + ", ".join(variables)
-    return text + " and a fed value" if FEED in sources else text
-
-
-def _at(event: Event) -> str:
-    return f"at {printable(event.location)}" if event.location else f"in run {event.run}"
-
-
-def _last_restore(events: list[Event]) -> Event | None:
-    """The restore whose value a later origin overwrote, if one came after the last
-    initializer or assign before that origin (a restore followed by an initializer is the
-    clobber bug; an initializer followed by a restore is the right order)."""
-    for event in reversed(events):
-        if event.kind == "restore":
-            return event
-        if event.is_origin:
-            return None
-    return None
-
-
-def _discarded(events: list[Event]) -> str:
-    """What a re-run initializer threw away: the updates and assigns since the previous
-    origin ("" when nothing, e.g. an initializer simply run twice)."""
-    updates, assigns = 0, 0
-    for event in reversed(events):
-        if event.kind == "update":
-            updates += event.count
-        elif event.kind == "assign":
-            assigns += 1
-            break
-        else:
-            break
-    parts = []
-    if assigns:
-        parts.append("an assigned value")
-    if updates:
-        parts.append(f"{updates} update{'s' if updates != 1 else ''}")
-    return " and ".join(parts)
-
-
-def _updates_phrase(updates: int) -> str:
-    if not updates:
-        return ""
-    return f", then {updates} training update{'s' if updates != 1 else ''}"
-
-
-def _non_finite_phrase(last: Event) -> str:
-    value = last.value
-    if value is None or value.finite:
-        return ""
-    bad = [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
-    return f"; its last recorded value has {' and '.join(bad)}"
-
-
-def _failed_phrase(explanation: Explanation) -> str:
-    """The last run that failed trying to write the variable after its origin: the write
-    the program meant (often the restore it believes happened)."""
-    since = explanation.origin.run or 0
-    later = [run for run in explanation.failed if run.run > since]
-    if not later:
-        return ""
-    run = later[-1]
-    return (f"; the {_attempted_kind(run, explanation.variable)} {_run_at(run)} failed "
-            f"({printable(run.error.type)})")
-
-
-def _attempted_kind(run: RunRecord, variable: str) -> str:
-    return next(w.kind for w in run.writes if w.variable == variable)
-
-
-def _run_at(run: RunRecord) -> str:
-    return f"at {printable(run.location)}" if run.location else f"in run {run.run}"
 
 
 # --- the timeline -----------------------------------------------------------------------
@@ -201,3 +78,55 @@ def _timeline_row(event: Event) -> tuple[str, ...]:
         where = "from " + ", ".join(printable(s) for s in event.sources)
     return (event.kind, event.runs, str(event.count), printable(event.location or "-"),
             where, format_summary(event.value))
+
+
+# --- every variable (`tftrace explain TRACE` without VAR) -------------------------------
+
+_ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
+                 "uninitialized": "no value"}
+
+
+def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:
+    """Each variable of ``session``: its origin, updates since, and the rules of the
+    findings naming it (warnings and errors first)."""
+    rules: dict[str, list[str]] = {}
+    for d in trace.diagnostics():
+        if d.session == session:
+            for name in dict.fromkeys(d.variables):
+                rules.setdefault(name, []).append(f"{d.severity} {d.rule}")
+    rows = []
+    for name in trace.variable_names(session):
+        origin = trace.origin(name, session)
+        rows.append({"variable": name, "origin": origin.to_json(),
+                     "updates_since_origin": trace.updates_since_origin(name, session),
+                     "findings": rules.get(name, [])})
+    return rows
+
+
+def variables_json(trace: Any, session: int) -> str:
+    """``tftrace explain TRACE --format json`` without VAR."""
+    return json.dumps({"session": session, "variables": variable_rows(trace, session)},
+                      indent=2)
+
+
+def variables_text(trace: Any, session: int) -> str:
+    """``tftrace explain TRACE`` without VAR: one line per variable of ``session``, with
+    where its value came from, then how to ask about one."""
+    rows = variable_rows(trace, session)
+    sessions = len(trace.sessions)
+    other = f"; --session N for another of the {sessions}" if sessions > 1 else ""
+    lines = [f"session {session}: {len(rows)} variable{'s' if len(rows) != 1 else ''}"
+             f"{other}", ""]
+    table = [("variable", "origin", "updates", "findings")]
+    for row in rows:
+        origin = row["origin"]
+        text = _ORIGIN_WORDS.get(origin["kind"], origin["kind"])
+        if origin["run"] is not None:
+            text += f" (run {origin['run']})"
+        table.append((printable(row["variable"]), text, str(row["updates_since_origin"]),
+                      ", ".join(row["findings"]) or "-"))
+    widths = [max(len(r[i]) for r in table) for i in range(3)]
+    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[3]
+              for r in table]
+    lines += ["", "tftrace explain TRACE VAR says where one variable's value came from"]
+    return "\n".join(lines)

@@ -26,6 +26,7 @@ from tftrace.model.events import FEED, Event
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import origin as origin_of
 from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary
+from tftrace.views.dot.escape import shorten
 
 #: ``--session all``: every session, each in its own box, joined by the checkpoints.
 ALL_SESSIONS = "all"
@@ -33,6 +34,10 @@ ALL_SESSIONS = "all"
 MAX_NODES = 60
 RANKDIRS = ("LR", "TB")
 UNUSED_SHOWN = 8  # unused checkpoint keys listed next to missing ones
+#: Writes drawn per variable: earlier ones become one "N earlier writes" box (a variable
+#: assigned from a feed in every run would otherwise bring one box per run).
+WRITES_DRAWN = 6
+FAILURES_DRAWN = 4      # failed attempts drawn per variable (the last ones)
 _DIGITS = re.compile(r"(\d+)")
 
 # Link status: how a write relates to the value the variable holds at the end.
@@ -82,6 +87,12 @@ class VariableBox:
     details: tuple[str, ...]   # tooltip lines
     replaced: str = ""         # what the current origin threw away: "restore · run 1"
     non_finite: str | None = None  # "3 NaN" when the last value read holds NaN or Inf
+    # A scope summary (variables that do not share a history, too many to draw): the
+    # scope it stands for ("encoder", "" for the lump of the smallest scopes) and its
+    # lines ("400 restored from ckpt/m", "12 initialized").
+    summary_of: str | None = None
+    summary: tuple[str, ...] = ()
+    other_scopes: int = 0      # the lump: how many scopes it holds
 
     @property
     def collapsed(self) -> bool:
@@ -89,6 +100,13 @@ class VariableBox:
 
     @property
     def title(self) -> str:
+        if self.summary_of is not None:
+            if self.other_scopes:
+                return (f"{self.other_scopes} more scopes — {len(self.names)} "
+                        f"variable{'s' if len(self.names) != 1 else ''}")
+            if not self.summary_of:
+                return f"{len(self.names)} variables without a scope"
+            return f"{self.summary_of}/ — {len(self.names)} variables"
         if not self.collapsed:
             return self.names[0]
         pattern = f"{self.scope}/*" if self.scope else "*"
@@ -115,10 +133,24 @@ class RunBox:
     location: str | None
     fed: bool = False          # an assign of a fed value
     error: str | None = None   # the exception type of a failed run
+    distinct: int = 1          # runs it stands for: several for scope summaries and for
+                               # a variable's earlier writes (kind "earlier")
 
     @property
     def runs(self) -> str:
         return str(self.run) if self.last_run == self.run else f"{self.run}-{self.last_run}"
+
+
+def edge_limit(max_nodes: int) -> int:
+    """The most edges a diagram of ``max_nodes`` variable boxes draws."""
+    return 4 * max_nodes + 40
+
+
+_LINK_PRIORITY = {CURRENT: 0, FAILED: 1, KEPT: 2, SAVED: 3, FROM: 4, PROBE: 5,
+                  OVERWRITTEN: 6, DISCARDED: 7}
+
+#: RunBox kind of a variable's writes before the last WRITES_DRAWN.
+EARLIER = "earlier"
 
 
 @dataclass(frozen=True)
@@ -334,6 +366,7 @@ class _Builder:
         if self.options.problems and not shown:
             self.notes.append("no variable has a warning or an error in "
                               + self._sessions_text())
+        parts = self.cap_links(parts)
         return Diagram(
             title=self.title(), subtitle=self.subtitle(), sessions=tuple(parts),
             checkpoints=self.checkpoint_boxes(), links=tuple(self.links),
@@ -341,6 +374,22 @@ class _Builder:
             info_findings=sum(1 for d in findings if d.severity == "info"),
             notes=tuple(self.notes), rankdir=self.options.rankdir,
             boxed_sessions=len(self.sessions) > 1)
+
+    def cap_links(self, parts: list[SessionPart]) -> list[SessionPart]:
+        """At most ``edge_limit(max_nodes)`` edges per session drawn: the current origins
+        and failures are kept first, what was overwritten goes first; run boxes left
+        without an edge go."""
+        limit = edge_limit(self.options.max_nodes) * len(self.sessions)
+        if len(self.links) <= limit:
+            return parts
+        ranked = sorted(range(len(self.links)),
+                        key=lambda i: (_LINK_PRIORITY[self.links[i].status], i))
+        keep = set(ranked[:limit])
+        self.notes.append(f"{len(self.links) - limit} of {len(self.links)} edges are not "
+                          f"drawn (at most {limit}; current origins and failures first)")
+        self.links = [link for i, link in enumerate(self.links) if i in keep]
+        used = {link.source for link in self.links} | {link.target for link in self.links}
+        return [replace(p, runs=tuple(r for r in p.runs if r.id in used)) for p in parts]
 
     def _sessions_text(self) -> str:
         if len(self.sessions) == 1:
@@ -433,18 +482,30 @@ class _Builder:
     def session_part(self, session: int, names: list[str]) -> SessionPart:
         facts = [self.facts(session, name) for name in names]
         groups = collapse(facts, self.index, self.options.max_nodes)
-        if any(len(g) > 1 for _, g in groups):
-            collapsed = sum(len(g) for _, g in groups if len(g) > 1)
-            count = sum(1 for _, g in groups if len(g) > 1)
+        shared = [g for g in groups if len(g.members) > 1 and not g.summary]
+        if shared:
+            collapsed = sum(len(g.members) for g in shared)
             self.note(
                 session, f"{collapsed} variables that share scope and history are drawn as "
-                f"{count} node{'s' if count != 1 else ''} (more than --max-nodes "
+                f"{len(shared)} node{'s' if len(shared) != 1 else ''} (more than --max-nodes "
                 f"{self.options.max_nodes}); --scope or --var shows them one by one")
-        boxes = [self.variable_box(session, scope, members) for scope, members in groups]
+        summaries = [g for g in groups if g.summary]
+        if summaries:
+            count = sum(len(g.members) for g in summaries)
+            self.note(
+                session, f"{count} variables that do not share a history are summarized "
+                f"by scope in {len(summaries)} box{'es' if len(summaries) != 1 else ''} "
+                f"(more than --max-nodes {self.options.max_nodes}); --scope or --var "
+                "shows them one by one")
+        boxes = [self.summary_box(session, g) if g.summary
+                 else self.variable_box(session, g.scope, g.members) for g in groups]
         unit = {name: box.id for box in boxes for name in box.names}
         runs: dict[tuple, RunBox] = {}
-        for box, (_, members) in zip(boxes, groups):
-            self.link_variable(session, box, members, unit, runs)
+        for box, group in zip(boxes, groups):
+            if group.summary:
+                self.link_summary(session, box, group.members, runs)
+            else:
+                self.link_variable(session, box, group.members, unit, runs)
         hidden = sorted(self.hidden_saves[session] - self.drawn_saves[session])
         if hidden:
             runs_text = ", ".join(str(r) for r, _ in hidden[:6]) + (
@@ -555,7 +616,10 @@ class _Builder:
         lines.append(f"origin: {origin}" + (f", then {updates} updates" if updates else ""))
         if facts.value is not None:
             lines.append(f"value: {format_summary(facts.value)}")
-        for event in facts.events:
+        listed = facts.events[-40:]
+        if len(facts.events) > len(listed):
+            lines.append(f"  ... {len(facts.events) - len(listed)} earlier writes")
+        for event in listed:
             where = f" at {event.location}" if event.location else ""
             source = (f" from {event.checkpoint} key {event.key}"
                       if event.checkpoint is not None else "")
@@ -563,13 +627,118 @@ class _Builder:
         lines += [f"{d.severity} {d.rule}: {d.message}" for d in facts.problems]
         return tuple(lines)
 
+    def summary_box(self, session: int, group: "Group") -> VariableBox:
+        """One box for a scope whose variables do not share a history: how many hold a
+        value from where ("400 restored from ckpt/m", "12 initialized"), the findings."""
+        members = group.members
+        origins = [_current_origin(m.events) for m in members]
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        for event in origins:
+            if event is None:
+                counts[("uninitialized", "")] += 1
+            elif event.checkpoint is not None:
+                counts[(event.kind, self.checkpoint_display(event.checkpoint))] += 1
+            else:
+                counts[(event.kind, FEED if FEED in event.sources else "")] += 1
+        lines = [_origin_count(kind, where, n) for (kind, where), n in
+                 sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+        replaced: dict[str, int] = defaultdict(int)
+        for m in members:
+            what = _replaced(m.events, _origin_position(m.events))
+            if what and not what[0].isdigit():  # "restore · run 1 + 3 updates"
+                replaced[what.split(" ·")[0]] += 1
+        lines += [f"{n} of them replaced a{'n' if kind[0] in 'aeiou' else ''} {kind}"
+                  for kind, n in sorted(replaced.items())]
+        trained = [m for m in members if _updates_since_origin(m.events)]
+        if trained:
+            total = sum(_updates_since_origin(m.events) for m in trained)
+            lines.append(f"then updated: {len(trained)} ({total} update runs)")
+        failed = sum(1 for m in members if m.failures)
+        if failed:
+            lines.append(f"{failed} with failed runs")
+        by_kind: dict[str, int] = defaultdict(int)
+        for (kind, _), n in counts.items():
+            by_kind[kind] += n
+        kind = max(by_kind, key=lambda k: (by_kind[k], k))
+        problems = tuple({id(d): d for m in members for d in m.problems}.values())
+        records = self.index.variables_of(session)
+        shapes = {f"{records[m.name].dtype} {format_shape(records[m.name].shape)}"
+                  for m in members}
+        shown = [m.name for m in members[:20]]
+        more = [f"... and {len(members) - 20} more"] if len(members) > 20 else []
+        return VariableBox(
+            id=self.new_id("v"), session=session, names=tuple(m.name for m in members),
+            scope=group.scope.rpartition("/")[0] if group.scope else "",
+            dtype_shape=shapes.pop() if len(shapes) == 1 else "",
+            origin_kind=kind, origin="; ".join(lines), updates=0, problems=problems,
+            details=tuple(lines + [f"{len(members)} variables:"] + shown + more),
+            non_finite=_group_non_finite(members), summary_of=group.scope,
+            summary=tuple(lines), other_scopes=group.other_scopes)
+
+    def checkpoint_display(self, path: str) -> str:
+        self.checkpoint_id(path)  # records the spelling
+        return shorten(self.display_path(self.norm(path)), 48)
+
+    def link_summary(self, session: int, box: VariableBox, members: list[_Facts],
+                     runs: dict[tuple, RunBox]) -> None:
+        """A scope summary's links: one per source of its members' current origins (a
+        checkpoint, or the runs of one kind), labelled with how many variables."""
+        from_checkpoint: dict[tuple[str, str], list[tuple[_Facts, int]]] = defaultdict(list)
+        from_runs: dict[tuple[str, bool], list[Event]] = defaultdict(list)
+        for m in members:
+            found = _origin_position(m.events)
+            if found is None:
+                continue
+            event = m.events[found]
+            if event.checkpoint is not None:
+                from_checkpoint[(self.norm(event.checkpoint), event.kind)].append((m, found))
+            else:
+                from_runs[(event.kind, FEED in event.sources)].append(event)
+        for (path, kind), used in sorted(from_checkpoint.items()):
+            events = [m.events[i] for m, i in used]
+            mark = next((m.event_marks[i] for m, i in used if m.event_marks[i]), None)
+            port = self.key_row(events[0].checkpoint, [e.key for e in events], mark)
+            first = min(e.run for e in events)
+            self.use_checkpoint(path, session, first)
+            self.add(session, Link(self.checkpoint_id(events[0].checkpoint), box.id, kind,
+                                   CURRENT, f"{kind} · {_plural(len(used), 'variable')}",
+                                   source_port=port))
+        for (kind, fed), events in sorted(from_runs.items()):
+            distinct = sorted({e.run for e in events})
+            if len(distinct) == 1:
+                source = self.run_box(runs, session, events[0])
+            else:
+                key = (distinct[0], kind + "*", distinct[-1], len(distinct))
+                if key not in runs:
+                    runs[key] = RunBox(id=self.new_id("r"), session=session, kind=kind,
+                                       run=distinct[0], last_run=distinct[-1], count=1,
+                                       location=_common([e.location for e in events]),
+                                       fed=fed, distinct=len(distinct))
+                source = runs[key].id
+            self.add(session, Link(source, box.id, kind, CURRENT,
+                                   f"{kind} · {_plural(len(events), 'variable')}"))
+
     def link_variable(self, session: int, box: VariableBox, members: list[_Facts],
                       unit: dict[str, str], runs: dict[tuple, RunBox]) -> None:
         first = members[0]
         events = first.events
         found = _origin_position(events)
         next_origin = _next_origins(events)
-        for i, event in _drawn_events(events):
+        drawn = _drawn_events(events)
+        if len(drawn) > WRITES_DRAWN:
+            # A long history (an assign from a feed every run): the last writes are drawn,
+            # the earlier ones are one box. The tooltip still lists every write.
+            earlier, drawn = drawn[:-(WRITES_DRAWN - 1)], drawn[-(WRITES_DRAWN - 1):]
+            start, end = earlier[0][1].run, earlier[-1][1].last_run
+            key = (start, EARLIER, end, len(earlier))
+            if key not in runs:
+                runs[key] = RunBox(id=self.new_id("r"), session=session, kind=EARLIER,
+                                   run=start, last_run=end, count=1, location=None,
+                                   distinct=len(earlier))
+            self.add(session, Link(runs[key].id, box.id, EARLIER, OVERWRITTEN,
+                                   f"{_plural(len(earlier), 'earlier write')} · runs "
+                                   f"{start}-{end} — overwritten"))
+        for i, event in drawn:
             if found is None or i > found:
                 status = KEPT
             elif i == found:
@@ -601,6 +770,8 @@ class _Builder:
                 if name in unit:
                     self.add(session, Link(unit[name], box.id, "value", FROM))
         for j, failure in enumerate(first.failures):
+            if j < len(first.failures) - FAILURES_DRAWN:
+                continue  # the last few attempts say it; the tooltip lists them all
             self.link_failure(session, box, members, j, failure, runs)
         for j, (run, path, _) in enumerate(first.saves):
             if (j < len(first.saves) - 1 and first.save_marks[j] is None
@@ -696,7 +867,10 @@ class _Builder:
     def checkpoint_boxes(self) -> tuple[CheckpointBox, ...]:
         """Checkpoint boxes numbered in path order; links are rewritten to their ids."""
         boxes, ids, ports = [], {}, {}
-        for n, path in enumerate(sorted(self.checkpoint_ids, key=natural_key), 1):
+        linked = {end for link in self.links for end in (link.source, link.target)}
+        paths = [p for p in sorted(self.checkpoint_ids, key=natural_key)
+                 if f"checkpoint:{p}" in linked]  # cap_links may have dropped all of them
+        for n, path in enumerate(paths, 1):
             ids[f"checkpoint:{path}"] = f"c{n}"
             rows = []
             for m, text in enumerate(sorted(self.rows[path], key=natural_key), 1):
@@ -744,14 +918,25 @@ class _Builder:
 
 # --- collapsing -----------------------------------------------------------------------------
 
-def collapse(facts: list[_Facts], index: TraceIndex,
-             max_nodes: int) -> list[tuple[str, list[_Facts]]]:
-    """``(scope, members)`` per node. Up to ``max_nodes`` variables each get a node;
-    beyond that, variables with the same history collapse into one node per scope, and
-    the scopes are cut shorter (``a/b/c`` → ``a/b`` → ``a`` → top) until the nodes fit
-    or no shorter scope is left."""
+@dataclass(frozen=True)
+class Group:
+    """The variables one node stands for: one variable, several sharing scope and history
+    (drawn like one), or a scope summary (``summary``: histories differ)."""
+
+    scope: str
+    members: list[_Facts]
+    summary: bool = False
+    other_scopes: int = 0      # a summary lumping this many of the smallest scopes
+
+
+def collapse(facts: list[_Facts], index: TraceIndex, max_nodes: int) -> list[Group]:
+    """The nodes to draw, never more than ``max_nodes``. Up to ``max_nodes`` variables
+    each get a node; beyond that, variables with the same history collapse into one node
+    per scope, and the scopes are cut shorter (``a/b/c`` → ``a/b`` → ``a`` → top) until
+    the nodes fit. When even that is too many (the variables do not share a history),
+    each scope becomes one summary node (see :func:`summarize_scopes`)."""
     if len(facts) <= max_nodes:
-        return [(f.scope, [f]) for f in facts]
+        return [Group(f.scope, [f]) for f in facts]
     signatures = [f.signature(index) for f in facts]
     depth = max(f.name.count("/") for f in facts)
     for level in range(depth, -1, -1):
@@ -759,10 +944,45 @@ def collapse(facts: list[_Facts], index: TraceIndex,
         for f, signature in zip(facts, signatures):
             groups.setdefault((_cut(f.scope, level), signature), []).append(f)
         if len(groups) <= max_nodes:
+            nodes = [Group(scope if len(members) > 1 else members[0].scope, members)
+                     for (scope, _), members in groups.items()]
+            return sorted(nodes, key=lambda node: natural_key(node.members[0].name))
+    return summarize_scopes(facts, signatures, max_nodes)
+
+
+def summarize_scopes(facts: list[_Facts], signatures: list[tuple],
+                     max_nodes: int) -> list[Group]:
+    """At most ``max_nodes`` nodes for variables that do not share a history: the
+    deepest scopes that fit, one node each (a scope whose variables do share one history
+    is drawn as a plain collapsed node); when even the top-level scopes are too many, the
+    largest get a node each and the rest one node together."""
+    depth = max(f.name.count("/") for f in facts)
+    scopes: dict[str, list[int]] = {}
+    for level in range(max(depth, 1), 0, -1):
+        scopes = {}
+        for i, f in enumerate(facts):
+            scopes.setdefault(_cut(f.scope, level), []).append(i)
+        if len(scopes) <= max_nodes:
             break
-    nodes = [(scope if len(members) > 1 else members[0].scope, members)
-             for (scope, _), members in groups.items()]
-    return sorted(nodes, key=lambda node: natural_key(node[1][0].name))
+    lump: list[int] = []
+    lumped = 0
+    if len(scopes) > max_nodes:
+        by_size = sorted(scopes, key=lambda s: (-len(scopes[s]), natural_key(s)))
+        for scope in by_size[max_nodes - 1:]:
+            lump += scopes.pop(scope)
+            lumped += 1
+    nodes = []
+    for scope, members in scopes.items():
+        if len({signatures[i] for i in members}) == 1:
+            nodes.append(Group(scope if len(members) > 1 else facts[members[0]].scope,
+                               [facts[i] for i in members]))
+        else:
+            nodes.append(Group(scope, [facts[i] for i in members], summary=True))
+    nodes.sort(key=lambda node: natural_key(node.members[0].name))
+    if lump:
+        nodes.append(Group("", [facts[i] for i in sorted(lump)], summary=True,
+                           other_scopes=lumped))
+    return nodes
 
 
 def natural_key(text: str) -> tuple:
@@ -805,6 +1025,42 @@ def _origin_position(events: Iterable[Event]) -> int | None:
         if event.is_origin:
             found = i
     return found
+
+
+def _current_origin(events: tuple[Event, ...]) -> Event | None:
+    found = _origin_position(events)
+    return None if found is None else events[found]
+
+
+def _updates_since_origin(events: tuple[Event, ...]) -> int:
+    found = _origin_position(events)
+    return sum(e.count for e in events[(found + 1 if found is not None else 0):]
+               if e.kind == "update")
+
+
+_ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
+                 "uninitialized": "with no value"}
+
+
+def _origin_count(kind: str, where: str, n: int) -> str:
+    """``"400 restored from ckpt/m"``, ``"12 initialized"``, ``"3 assigned (fed)"``."""
+    text = f"{n} {_ORIGIN_WORDS.get(kind, kind)}"
+    if where == FEED:
+        return text + " (fed)"
+    if where:
+        via = " (by the initializer)" if kind == "initializer" else ""
+        return f"{n} restored from {where}{via}"
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _common(locations: list[str | None]) -> str | None:
+    """The one call site all ``locations`` share, or None."""
+    unique = set(locations)
+    return unique.pop() if len(unique) == 1 else None
 
 
 def _value_at(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:

@@ -1,13 +1,14 @@
 """From DOT text to a file: the format follows the suffix; ``dot`` renders the images.
 
 ``.dot`` (and ``.gv``) output needs nothing but Python. PNG, SVG and PDF need Graphviz's
-``dot`` program and the ``graphviz`` Python package (the ``dot`` extra); a missing program
-is a :class:`~tftrace.errors.DotNotFound` with one line saying how to install it.
+``dot`` program, run as a child process with a time limit; a missing program is a
+:class:`~tftrace.errors.DotNotFound` with one line saying how to install it.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 from tftrace.errors import DotNotFound, TftraceError
 
@@ -37,25 +38,37 @@ def check_output(path: str) -> str:
     return fmt
 
 
-def render_source(source: str, fmt: str) -> bytes:
-    """``source`` (DOT text) rendered to ``fmt`` by ``dot``; DOT itself for ``"dot"``."""
+#: Seconds ``dot`` may take before the render gives up (``--dot-timeout``). A capped
+#: diagram lays out in well under a second; this bounds the unforeseen.
+DOT_TIMEOUT = 60.0
+
+
+def render_source(source: str, fmt: str, timeout: float | None = DOT_TIMEOUT) -> bytes:
+    """``source`` (DOT text) rendered to ``fmt`` by ``dot``; DOT itself for ``"dot"``.
+
+    ``dot`` runs as a child process killed after ``timeout`` seconds (None: no limit);
+    a layout that takes longer is a one-line :class:`TftraceError` that says what to do.
+    """
     if fmt == "dot":
         return source.encode("utf-8")
-    if shutil.which("dot") is None:
+    program = shutil.which("dot")
+    if program is None:
         raise DotNotFound()
     try:
-        import graphviz
-    except ImportError:
-        raise TftraceError("rendering images needs the graphviz Python package: "
-                           "pip install 'tftrace[dot]' (or write .dot output)") from None
-    try:
-        return graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
-    except graphviz.ExecutableNotFound:
+        result = subprocess.run([program, f"-T{fmt}"], input=source.encode("utf-8"),
+                                capture_output=True, timeout=timeout)
+    except FileNotFoundError:
         raise DotNotFound() from None
-    except graphviz.CalledProcessError as e:
-        stderr = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else ""
+    except subprocess.TimeoutExpired:
+        raise TftraceError(
+            f"Graphviz's dot did not finish the layout within {timeout:g} s; draw less "
+            "(--problems, --scope, --var or a smaller --max-nodes), allow more time "
+            "(--dot-timeout), or write .dot output") from None
+    if result.returncode != 0:
+        stderr = result.stderr.decode("utf-8", "replace")
         first = next((line for line in stderr.splitlines() if line.strip()), "no message")
-        raise TftraceError(f"Graphviz's dot failed (exit {e.returncode}): {first}") from None
+        raise TftraceError(f"Graphviz's dot failed (exit {result.returncode}): {first}")
+    return result.stdout
 
 
 def write_output(data: bytes, path: str) -> None:

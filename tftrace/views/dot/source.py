@@ -12,12 +12,14 @@ origin, grey dashes what was overwritten, red what failed and the variables find
 """
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Iterator
 
 from tftrace.views.dot.diagram import (
     CURRENT,
     DISCARDED,
+    EARLIER,
     FAILED,
     FROM,
     KEPT,
@@ -64,7 +66,7 @@ def _lines(d: Diagram) -> Iterator[str]:
     port_side = "e" if d.rankdir == "LR" else "s"
     yield "digraph tftrace {"
     yield (f"  graph [rankdir={d.rankdir}, fontname={quoted(FONT)}, labelloc=t, labeljust=l, "
-           f"nodesep=0.18, ranksep=0.7, newrank=true, label=<{_heading(d)}>];")
+           f"nodesep=0.18, ranksep=0.7, newrank=true, label=<{keep_spaces(_heading(d))}>];")
     yield (f"  node [fontname={quoted(FONT)}, fontsize=11, shape=box, style=\"rounded,filled\","
            f" margin=\"0.12,0.04\", color=\"{DARK_GREY}\", penwidth=1];")
     yield f"  edge [fontname={quoted(FONT)}, fontsize=9, arrowsize=0.7];"
@@ -83,7 +85,8 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
     indent = "  "
     if d.boxed_sessions:
         yield f"  subgraph cluster_session{part.number} {{"
-        yield (f"    graph [label=<<b>{html_text(part.heading)}</b>>, style=\"rounded\", "
+        heading = keep_spaces(html_text(part.heading))
+        yield (f"    graph [label=<<b>{heading}</b>>, style=\"rounded\", "
                f"color=\"{DARK_GREY}\", fontsize=12, margin=12];")
         indent = "    "
     for run in part.runs:
@@ -103,7 +106,8 @@ def _session(d: Diagram, part: SessionPart) -> Iterator[str]:
                 yield f"{indent}{_variable(box)}"
             continue
         yield f"{indent}subgraph cluster_s{part.number}_{n} {{"
-        yield (f"{indent}  graph [label=<{html_text(scope + '/')}>, style=\"rounded,dashed\", "
+        label = keep_spaces(html_text(scope + '/'))
+        yield (f"{indent}  graph [label=<{label}>, style=\"rounded,dashed\", "
                f"color=\"#bdbdbd\", fontcolor=\"{DARK_GREY}\", fontsize=10];")
         for box in boxes:
             yield f"{indent}  {_variable(box)}"
@@ -124,22 +128,31 @@ def _variable(box: VariableBox) -> str:
     rows = [f"<b>{html_text(box.title)}</b>"]
     if box.dtype_shape:
         rows.append(_small(html_text(box.dtype_shape), DARK_GREY))
-    origin = f"origin: {box.origin}"
-    if box.updates:
-        origin += f" + {box.updates} update{'s' if box.updates != 1 else ''}"
-    rows.append(_small(html_text(origin)))
+    if box.summary_of is not None:
+        rows += [_small(html_text(line)) for line in box.summary]
+    else:
+        origin = f"origin: {box.origin}"
+        if box.updates:
+            origin += f" + {box.updates} update{'s' if box.updates != 1 else ''}"
+        rows.append(_small(html_text(origin)))
     if box.non_finite:
         rows.append(_small(f"<b>{html_text('value: ' + box.non_finite)}</b>", FAILED_COLOR))
     if box.replaced:
         rows.append(_small(f"<i>{html_text('replaced: ' + box.replaced)}</i>", DARK_GREY))
     for severity, rule in _problem_rules(box):
-        rows.append(_small(f"<b>{SEVERITY_MARKS[severity]} {html_text(rule)}</b>",
+        named = ""
+        if box.summary_of is not None:  # how many of the summarized variables it names
+            names = set(box.names)
+            count = len({n for d in box.problems if d.rule == rule for n in d.variables
+                         if n in names})
+            named = f" ({count})"
+        rows.append(_small(f"<b>{SEVERITY_MARKS[severity]} {html_text(rule)}{named}</b>",
                            SEVERITY_COLORS[severity]))
     style = "rounded,filled" + (",dashed" if box.origin_kind == "uninitialized" else "")
     severity = box.severity
     border = (f"color=\"{SEVERITY_COLORS[severity]}\", penwidth=3"
               if severity in SEVERITY_COLORS else "")
-    attrs = [f"label=<{_table(rows)}>", f"fillcolor=\"{FILLS[box.origin_kind]}\"",
+    attrs = [f"label=<{keep_spaces(_table(rows))}>", f"fillcolor=\"{FILLS[box.origin_kind]}\"",
              f"style=\"{style}\"", f"tooltip={quoted_lines(box.details)}"]
     if border:
         attrs.append(border)
@@ -164,18 +177,28 @@ def _run(run: RunBox) -> str:
         if run.location:
             rows.append(_small(html_text(run.location)))
         color = FAILED_COLOR if run.kind == "failed" else DARK_GREY
-        return (f"{run.id} [label=<{_table(rows)}>, fillcolor=\"{FILLS[run.kind]}\", "
-                f"color=\"{color}\", fontcolor=\"{color}\", style=\"rounded,filled,dashed\"];")
+        return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, "
+                f"fillcolor=\"{FILLS[run.kind]}\", color=\"{color}\", fontcolor=\"{color}\", "
+                "style=\"rounded,filled,dashed\"];")
+    if run.kind == EARLIER:
+        rows = [f"<b>{run.distinct} earlier writes</b>", _small(html_text(f"runs {run.runs}"))]
+        return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, fillcolor=\"#fafafa\", "
+                f"color=\"{GREY}\", fontcolor=\"{DARK_GREY}\", "
+                "style=\"rounded,filled,dashed\"];")
     if run.kind == "update":
         count = f" ×{run.count}" if run.count != 1 else ""
         head = f"<b>update{count}</b>"
         runs = f"runs {run.runs}" if run.last_run != run.run else f"run {run.run}"
+    elif run.distinct > 1:
+        head = f"<b>{html_text(run.kind)}</b>" + (" (fed values)" if run.fed else "")
+        runs = f"{run.distinct} runs, {run.runs}"
     else:
         head = f"<b>{html_text(run.kind)}</b>" + (" (fed value)" if run.fed else "")
         runs = f"run {run.run}"
     rows = [head, _small(html_text(runs + where))]
     color = KIND_COLORS.get(run.kind, DARK_GREY)
-    return (f"{run.id} [label=<{_table(rows)}>, fillcolor=\"{FILLS.get(run.kind, '#ffffff')}\","
+    return (f"{run.id} [label=<{keep_spaces(_table(rows))}>, "
+            f"fillcolor=\"{FILLS.get(run.kind, '#ffffff')}\","
             f" color=\"{color}\"];")
 
 
@@ -197,7 +220,8 @@ def _checkpoint(box: CheckpointBox) -> str:
         rows.append(_row(_small(html_text(note), DARK_GREY)))
     table = (f"<table border=\"1\" cellborder=\"0\" cellspacing=\"0\" cellpadding=\"3\" "
              f"color=\"{CHECKPOINT_BORDER}\" bgcolor=\"#fffdf7\">{''.join(rows)}</table>")
-    return f"{box.id} [shape=plain, style=\"\", label=<{table}>, tooltip={quoted(box.path)}];"
+    return (f"{box.id} [shape=plain, style=\"\", label=<{keep_spaces(table)}>, "
+            f"tooltip={quoted(box.path)}];")
 
 
 # --- edges ----------------------------------------------------------------------------------
@@ -328,6 +352,23 @@ def _line(color: str, sample: str, text: str, text_color: str | None = None) -> 
 
 
 # --- HTML-like label pieces -----------------------------------------------------------------
+
+def keep_spaces(label: str) -> str:
+    """An HTML-like label whose spaces survive SVG output.
+
+    dot writes one SVG ``<text>`` per run of same-styled text, and SVG drops the spaces at
+    the start and end of a ``<text>`` (``<b>checkpoint</b> ckpt/m`` read as
+    ``checkpointckpt/m`` in browsers and in text copied out of the picture). A space next
+    to a tag becomes a no-break space, which SVG keeps; PNG and PDF look the same.
+
+    >>> keep_spaces('<b>checkpoint</b> ckpt/m <i>x y</i>')
+    '<b>checkpoint</b>&#160;ckpt/m&#160;<i>x y</i>'
+    """
+    return _SPACE_AT_TAG.sub("&#160;", label)
+
+
+_SPACE_AT_TAG = re.compile(r"(?<=>) | (?=<)")
+
 
 def _table(rows: list[str]) -> str:
     cells = "".join(row if row.startswith("<tr>") else _row(row) for row in rows)

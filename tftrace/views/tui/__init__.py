@@ -40,7 +40,16 @@ def require_textual() -> None:
     try:
         import textual  # noqa: F401
     except ModuleNotFoundError:
-        raise TftraceError("tftrace view needs Textual: pip install 'tftrace[tui]'") from None
+        # tftrace is not on a package index: name the package itself, not our extra.
+        raise TftraceError("tftrace view needs Textual: pip install textual (or install "
+                           "tftrace with its tui extra)") from None
+
+
+def require_terminal() -> None:
+    """Raise a one-line :class:`TftraceError` unless stdin and stdout are terminals."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise TftraceError("tftrace view needs a terminal (stdin or stdout is not one); "
+                           "for text output use tftrace check or tftrace explain")
 
 
 def run(trace: "Trace", *, follow: bool = False, session: int | None = None) -> int:
@@ -51,9 +60,7 @@ def run(trace: "Trace", *, follow: bool = False, session: int | None = None) -> 
     """
     if session is not None:
         trace.session(session)  # UnknownSession lists the sessions there are
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise TftraceError("tftrace view needs a terminal (stdin or stdout is not one); "
-                           "for text output use tftrace check or tftrace explain")
+    require_terminal()
     # A big trace is millions of objects that live as long as the process. Freezing them
     # keeps every full garbage collection from walking them all (measured: 0.5 s pauses
     # on a 100 000-event trace, on random keystrokes); refcounting still frees them.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from typing import Iterable
 
 from textual import work
@@ -34,6 +35,9 @@ from tftrace.views.tui.status import Findings
 
 #: How often ``--follow`` looks at the trace file, in seconds.
 POLL_INTERVAL = 0.5
+#: ``--follow``: the program counts as ended when every session it opened is closed and
+#: the file has not changed for this many seconds (it may still open another session).
+QUIET_AFTER_END = 5.0
 
 
 def file_stamp(path: str) -> tuple[int, int] | None:
@@ -62,6 +66,7 @@ class TftraceApp(App[None]):
     session: var[int] = var(0)
     findings: var[Findings | None] = var(None)
     generation: var[int] = var(0)
+    live: var[bool] = var(False)   # --follow, and the traced program still running
 
     def __init__(self, trace: Trace, *, follow: bool = False, session: int | None = None,
                  poll_interval: float = POLL_INTERVAL, freeze_gc: bool = False):
@@ -77,6 +82,9 @@ class TftraceApp(App[None]):
         self._stamp = file_stamp(trace.path) if follow else None
         self._reloading = False
         self._reload_error: str | None = None
+        self.clock = time.monotonic  # replaced in tests
+        self._changed_at = self.clock()
+        self.set_reactive(TftraceApp.live, follow)
 
     # --- state -----------------------------------------------------------------------
 
@@ -115,9 +123,19 @@ class TftraceApp(App[None]):
             return
         stamp = file_stamp(self.trace.path)
         if stamp is None or stamp == self._stamp:
+            self.live = not self.program_ended()
             return
+        self.live = True
+        self._changed_at = self.clock()
         self._reloading = True
         self.reload_trace(stamp)
+
+    def program_ended(self) -> bool:
+        """Every session the trace opened is closed and the file has been quiet for
+        QUIET_AFTER_END seconds."""
+        sessions = self.trace.sessions
+        return (bool(sessions) and all(s.closed for s in sessions)
+                and self.clock() - self._changed_at >= QUIET_AFTER_END)
 
     @work(thread=True, exclusive=True, group="reload")
     def reload_trace(self, stamp: tuple[int, int]) -> None:

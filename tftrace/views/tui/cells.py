@@ -107,21 +107,57 @@ class TimelineRow:
     note: str = ""
 
     def cells(self, declared_shape: tuple[int | None, ...] | None) -> tuple[Text, ...]:
+        """kind, session, run, value, where: two lines where there is more to say (the
+        streak's count under its runs, NaN/Inf and the digest under the value, the
+        source under the call site), so that everything fits 120 columns."""
         dim = "" if self.current else "dim"
         kind = Text(self.kind, style=KIND_STYLES.get(self.kind.split()[0], "") + " " + dim,
                     end="")
-        value, nan, inf, digest = value_cells(self.value, declared_shape)
+        value, nan, inf, digest = value_cells(self.value, declared_shape, VALUE_WIDTH)
         if self.note:
             value = plain(self.note, "red")
+        else:
+            second = Text(end="")
+            if " mean " in value.plain:  # min/max above, mean below: a narrower column
+                value, mean = value.divide([value.plain.index(" mean ")])
+                second.append(mean.plain.strip() + " ")
+            if value.cell_len > VALUE_WIDTH:  # 16 small values: `explain` shows them all
+                value.truncate(VALUE_WIDTH - 1)
+                value.append("…")
+            for count, what in ((nan, "NaN"), (inf, "Inf")):
+                if count.plain:
+                    second.append(f"{count.plain} {what} ", style="bold red")
+            second.append_text(digest if digest.plain != "-" else Text(""))
+            if second.plain:
+                value.append("\n")
+                value.append_text(second)
         runs = Text(self.runs, style=dim, end="")
         if self.count != 1:
-            runs.append(f" ×{self.count}", style="dim")
-        return (kind, Text(str(self.session), style=dim, end=""), runs, value, nan, inf,
-                plain(short_location(self.location), dim), plain(self.source, dim), digest)
+            runs.append(f"\n×{self.count}", style="dim")
+        where = plain(short_location(self.location), dim)
+        if self.source:
+            where.append("\n")
+            where.append(shorten_source(printable(self.source)), style="dim")
+        return (kind, Text(str(self.session), style=dim, end=""), runs, value, where)
 
 
-TIMELINE_COLUMNS = ("kind", "s", "run", "value", "NaN", "Inf", "call site", "from",
-                    "digest")
+TIMELINE_COLUMNS = ("kind", "s", "run", "value · digest", "call site · from")
+VALUE_WIDTH = 22   # a value's first line
+SOURCE_WIDTH = 32  # the checkpoint path keeps its end; `o` and `explain` show it whole
+
+
+def shorten_source(source: str) -> str:
+    """A long ``PATH key KEY`` cut to about SOURCE_WIDTH, keeping the key and the path's
+    end: ``…/bert/model.ckpt key enc/w``; other sources are cut at twice that."""
+    path, sep, key = source.rpartition(" key ")
+    if not sep or len(source) <= SOURCE_WIDTH:
+        return source if len(source) <= SOURCE_WIDTH * 2 else source[:SOURCE_WIDTH * 2] + "…"
+    name = path.rsplit("/", 1)[-1]
+    room = max(len(name) + 2, SOURCE_WIDTH - len(key) - 5)
+    if len(path) > room:
+        tail = path[-room:]
+        path = "…" + (tail[tail.index("/"):] if "/" in tail[1:] else tail)
+    return f"{path} key {key}"
 
 
 def short_location(location: str | None) -> str:
@@ -135,17 +171,19 @@ def short_location(location: str | None) -> str:
 
 
 def value_cells(value: ValueSummary | None, declared_shape: tuple[int | None, ...] | None,
-                ) -> tuple[Text, Text, Text, Text]:
+                width: int | None = None) -> tuple[Text, Text, Text, Text]:
     """value (shape when it differs from the declaration, then the values or
-    min/max/mean), NaN count, Inf count, digest."""
+    min/max/mean — the latter also when the values would not fit ``width``), NaN count,
+    Inf count, digest."""
     if value is None:
         none = Text("-", style="dim", end="")
         return Text("(not read)", style="dim", end=""), none, none.copy(), none.copy()
     text = Text(end="")
     if declared_shape is not None and value.shape != declared_shape:
         text.append(format_shape(value.shape) + " ", style="bold red")
-    if value.has_values:
-        text.append(format_values(value.values))
+    values = format_values(value.values) if value.has_values else None
+    if values is not None and (width is None or len(values) <= width or value.min is None):
+        text.append(values)
     elif value.min is not None:
         text.append(f"min {format_number(value.min)} max {format_number(value.max)} "
                     f"mean {format_number(value.mean)}")
@@ -224,8 +262,14 @@ def column_widths(header: tuple[str, ...], rows: list[tuple[Text, ...]],
     widths = [len(label) for label in header]
     for row in rows:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], cell.cell_len)
+            longest = max((len(line) for line in cell.plain.split("\n")), default=0)
+            widths[i] = max(widths[i], longest)
     return [min(width, most) for width in widths]
+
+
+def row_height(row: tuple[Text, ...]) -> int:
+    """Lines the row needs: its tallest cell."""
+    return max((cell.plain.count("\n") + 1 for cell in row), default=1)
 
 
 def clip(rows: list, limit: int, head: int) -> tuple[list, int]:
@@ -332,13 +376,14 @@ class RunRow:
         wrote = ", ".join(printable(n) for n in names[:4])
         if len(names) > 4:
             wrote += f" +{len(names) - 4}"
+        # The call site before what the run did: "did" can name long checkpoint paths.
         return (Text(self.runs, end=""),
                 Text(f"×{self.count}" if self.count != 1 else "", style="dim", end=""),
-                self.what(), plain(self.location or "-"), Text(wrote, end=""),
+                plain(short_location(self.location)), self.what(), Text(wrote, end=""),
                 plain(", ".join(self.fetches), "dim"))
 
 
-RUN_COLUMNS = ("run", "×", "did", "call site", "wrote", "fetches")
+RUN_COLUMNS = ("run", "×", "call site", "did", "wrote", "fetches")
 
 
 def run_rows(trace: Trace, session: int) -> list[RunRow]:

@@ -15,7 +15,8 @@ KEYS = [
     ("anywhere", [
         ("v d r", "variables / diagnostics / sessions and runs screen"),
         ("s", "show another session's graph"),
-        ("?", "this help"),
+        ("?", "this help (Esc, ? or q closes it)"),
+        ("Esc", "close a dialog; on a screen: back to all variables"),
         ("q", "quit"),
     ]),
     ("variables", [

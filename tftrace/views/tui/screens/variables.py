@@ -220,8 +220,7 @@ class VariablesScreen(TraceScreen):
             return
         found = self._problems_filter()
         if not found.names:
-            self.notify(f"no findings name a variable of session {app.session}",
-                        markup=False)
+            self.notify(no_findings_here(app), markup=False)
             return
         self.filter = found
         keep = self.tree.current_variable
@@ -242,7 +241,7 @@ class VariablesScreen(TraceScreen):
         problems = set(app.findings.problems(app.session))
         ordered = [n for n in tree.top.all_variables() if n in problems]
         if not ordered:
-            self.notify("no variable here has a finding", markup=False)
+            self.notify(no_findings_here(app), markup=False)
             return
         current = tree.current_variable
         if current in ordered:
@@ -289,3 +288,15 @@ class VariablesScreen(TraceScreen):
         else:
             selection = Selection(app.session, f"session {app.session}")
         app.push_screen(ExportScreen(app.trace, selection))
+
+
+def no_findings_here(app) -> str:
+    """Why ``p``/``n`` found nothing, and where the findings are when another session has
+    them (the header counts every session's findings)."""
+    text = f"no finding names a variable of session {app.session}"
+    others = [s for s in sorted(app.trace.index.sessions)
+              if s != app.session and app.findings.problems(s)]
+    if others:
+        label, verb = ("session", "has") if len(others) == 1 else ("sessions", "have")
+        text += f"; {label} {', '.join(map(str, others))} {verb} some: press s to switch"
+    return text

@@ -13,7 +13,7 @@ class TraceHeader(Static):
 
     def on_mount(self) -> None:
         app = self.app
-        for attribute in ("session", "findings", "generation"):
+        for attribute in ("session", "findings", "generation", "live"):
             self.watch(app, attribute, lambda _value: self.redraw(), init=False)
         self.redraw()
 
@@ -41,8 +41,16 @@ def header_text(app) -> Text:  # app: TftraceApp (not imported: it imports the s
                 word = {"error": "error", "warning": "warning", "info": "info"}[severity]
                 plural = "s" if n != 1 and severity != "info" else ""
                 text.append(f" {marker} {n} {word}{plural} ", style=style)
-    if app.follow:
+        where = sorted({d.session for d in findings.diagnostics})
+        if where and where != [app.session]:
+            # The counts are the whole trace's: say where they are, so that session 1
+            # showing "1 error" and no marked variable is not a puzzle.
+            label = "session" if len(where) == 1 else "sessions"
+            text.append(f"in {label} {', '.join(map(str, where))} ", style="dim")
+    if app.follow and app.live:
         text.append(" ● live ", style="bold green")
+    elif app.follow:  # every session closed, the file quiet: the program ended
+        text.append(" ended ", style="dim")
     elif trace.truncated:
         text.append(" cut short ", style="bold yellow")
     elif trace.unclosed_sessions:  # killed (or still running): counts are lower bounds

@@ -28,6 +28,7 @@ from tftrace.views.tui.cells import (
     column_widths,
     declaration_text,
     finding_head,
+    row_height,
     timeline,
 )
 from tftrace.views.tui.scopes import Scope
@@ -191,7 +192,7 @@ class VariableDetail(VerticalScroll):
         for i, row in enumerate(cells):
             if detail.hidden_rows and i == TIMELINE_HEAD:
                 table.add_row(*gap, key="gap")
-            table.add_row(*row, key=str(i))
+            table.add_row(*row, key=str(i), height=row_height(row))
         count = len(detail.rows) + detail.hidden_rows
         table.border_title = f"timeline: {count} event{'s' if count != 1 else ''}"
         self.query_one("#lineage", Static).update(lineage_text(detail))
