@@ -64,7 +64,7 @@ def test_truncated_trace_gets_a_note_and_still_an_answer(capsys):
     (["explain", "does-not-exist.json", "w"], "does-not-exist.json: no such file"),
     (["explain", trace("foreign.json"), "w"], "not a tftrace trace"),
     (["explain", trace("not_utf8.jsonl"), "w"], "not UTF-8"),
-    (["explain", trace("version2.jsonl"), "w"], "version 2 is newer than this tftrace reads"),
+    (["explain", trace("version3.jsonl"), "w"], "version 3 is newer than this tftrace reads"),
     (["explain", trace("restore_then_init.jsonl"), "dense/kernal"],
      "no variable named 'dense/kernal' in the trace; did you mean dense/kernel"),
     (["explain", trace("restore_then_init.jsonl"), "dense/kernel", "--session", "5"],

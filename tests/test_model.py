@@ -76,7 +76,7 @@ def test_unclosed_session_counts_runs_up_to_the_last_recorded_one():
 
 
 @pytest.mark.parametrize("name, message", [
-    ("version2.jsonl", "version 2 is newer"),
+    ("version3.jsonl", "version 3 is newer"),
     ("foreign.json", "not a tftrace trace"),
     ("not_utf8.jsonl", "not UTF-8"),
 ])

@@ -102,7 +102,9 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
     parser.usage = "tftrace run [-h] [-o TRACE] (SCRIPT | -m MODULE) [ARGS ...]"
     parser.set_defaults(run_parser=parser)  # for its usage errors, which need the program
     parser.add_argument("-o", "--output", metavar="TRACE", default="tftrace.json",
-                        help="the trace file to write (default: tftrace.json)")
+                        help="the trace file to write (default: tftrace.json); may hold "
+                        "{job}, {task}, {pid}, {host}, e.g. traces/{job}{task}.json: one "
+                        "launch line for every task of a cluster")
     # Shown by --help only: the words after tftrace's own options are split off by hand
     # (split_run_words), because argparse drops or misplaces '--' and cannot stop at -m.
     parser.add_argument("-m", dest="module", metavar="MODULE",

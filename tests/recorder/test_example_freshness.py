@@ -15,8 +15,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VOLATILE = {"time", "last_time", "duration", "created", "pid", "cwd", "argv", "tensorflow", "python",
-            "tftrace", "values", "samples"}
+VOLATILE = {"time", "last_time", "duration", "created", "pid", "host", "cwd", "argv",
+            "tensorflow", "python", "tftrace", "values", "samples"}
 
 
 def story(path):

@@ -184,7 +184,8 @@ class GraphIndex:
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
-            trainable=trainable, collections=collections, used_in=_used_in_scope(op))
+            trainable=trainable, collections=collections, used_in=_used_in_scope(op),
+            device=op.device or None)
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
         init = _initializer_op(obj)

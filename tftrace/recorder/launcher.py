@@ -27,6 +27,7 @@ import atexit
 import importlib.machinery
 import importlib.util
 import os
+import re
 import runpy
 import signal
 import sys
@@ -40,6 +41,9 @@ from tftrace.recorder import TENSORFLOW_MISSING, patch
 from tftrace.filelock import try_lock
 
 TRACE_ENV = "TFTRACE_TRACE"
+#: The placeholders of a per-process trace path (cluster.expand, not imported here: it
+#: brings the trace format in, and a script without TensorFlow needs none of it).
+_PLACEHOLDER = re.compile(r"\{(job|task|pid|host)\}")
 EXIT_USAGE = 2
 _TFTRACE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -300,6 +304,17 @@ def trace_target(path: str) -> tuple[str, str | None]:
         raise LaunchError("the trace path is empty; name a file with -o TRACE")
     absolute = os.path.abspath(path)
     note = None
+    if _PLACEHOLDER.search(absolute):
+        # A per-process pattern (see cluster.expand): the file is named later; check the
+        # deepest directory the pattern does not vary.
+        fixed = absolute[:_PLACEHOLDER.search(absolute).start()]
+        existing = os.path.dirname(fixed) if not fixed.endswith(os.sep) else fixed
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+            raise LaunchError(f"cannot write the trace to {path}: {existing} is not a "
+                              "writable directory")
+        return absolute, None
     if os.path.islink(absolute):
         absolute = os.path.realpath(absolute)
         note = f"{path} is a symbolic link; the trace is written to its target {absolute}"
@@ -358,7 +373,8 @@ def _finish() -> list:
 
 
 def _summary(trace_path: str, written: list) -> None:
-    states = [s for s in written if s.path == trace_path]
+    # trace_path may be a pattern ({job}{task}): the summary names the file it became.
+    states = [s for s in written if s.requested == trace_path]
     if not states:
         # With TensorFlow imported, a session may have been made but not recorded (its
         # own "internal error" line said why): say only what is sure.
@@ -367,11 +383,12 @@ def _summary(trace_path: str, written: list) -> None:
         sys.stderr.write(f"tftrace: {said}; no trace written to {_display(trace_path)}\n")
         return
     sessions = sum(s.sessions for s in states)
-    # The writer may have had to use a sibling file (another process holds the path).
-    actual = getattr(states[0].writer, "path", trace_path)
-    sys.stderr.write(f"tftrace: trace written to {_display(actual)} "
+    # The file actually written: a pattern's expansion ({job}{task}), or a sibling when
+    # another process holds the path.
+    actual = _display(states[0].writer.path)
+    sys.stderr.write(f"tftrace: trace written to {actual} "
                      f"({sessions} session{'s' if sessions != 1 else ''}); "
-                     f"try: tftrace explain {_display(actual)} VARIABLE\n")
+                     f"try: tftrace explain {actual} VARIABLE\n")
 
 
 def _display(path: str) -> str:

@@ -34,6 +34,8 @@ def for_failed_run(recorder: Any, record: Any, error: BaseException) -> str | No
 
 def _uninitialized(recorder: Any, record: Any) -> str | None:
     known = recorder.index.variables
+    if getattr(recorder, "remote", False):
+        return _uninitialized_on_server(recorder, record)
     missing = list(record.error.uninitialized) + [
         n for n in record.reads if n not in recorder.initialized and n in known]
     missing = list(dict.fromkeys(missing))
@@ -56,6 +58,25 @@ def _uninitialized(recorder: Any, record: Any) -> str | None:
         text += (" Run the initializer (or restore a checkpoint) in this session before "
                  "reading them.")
     return printable(text)
+
+
+def _uninitialized_on_server(recorder: Any, record: Any) -> str | None:
+    """A session on a server: its variables' values belong to the cluster. Only what
+    TensorFlow names is uninitialized (others may hold the chief's values), and running the
+    initializer here is the wrong fix -- it would wipe what other workers trained."""
+    missing = list(dict.fromkeys(record.error.uninitialized))
+    if not missing:
+        return None
+    devices = sorted({info.record.device for n, info in recorder.index.variables.items()
+                      if n in missing and info.record.device})
+    where = f" on {names(devices)}" if devices else ""
+    return (f"{PREFIX}this run reads {plural(len(missing), 'uninitialized variable')}"
+            f"{where}: {names(missing)}. This session runs on a server "
+            f"({recorder.target}): its variables are initialized once for the whole "
+            "cluster, by the chief (or restored from a checkpoint). Wait for the chief "
+            "(MonitoredTrainingSession(is_chief=False), SessionManager.wait_for_session) "
+            "rather than running the initializer here, which would reset the variables "
+            "for every worker.")
 
 
 def _restore(recorder: Any, record: Any) -> str | None:

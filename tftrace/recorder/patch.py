@@ -5,8 +5,11 @@
 ``SessionManager`` create inside TensorFlow — without replacing any class (``isinstance``
 checks in user code and in TensorFlow keep working).
 
-When TensorFlow is not imported yet, an import hook applies the patch the moment
-``tensorflow.python.client.session`` has been executed, so scripts that never import
+The cluster patches (``recorder/cluster.py``: ``Server``, the monitored session creators and
+``Supervisor``, for the process's job, task and chief role) are installed and removed with it.
+
+When TensorFlow is not imported yet, an import hook applies each patch the moment its module
+(``tensorflow.python.client.session``, ...) has been executed, so scripts that never import
 TensorFlow do not pay its import cost. This module imports nothing from TensorFlow itself:
 it may run in the middle of TensorFlow's own import.
 """
@@ -16,6 +19,8 @@ import importlib.abc
 import importlib.machinery
 import sys
 from typing import Any
+
+from tftrace.recorder import cluster
 
 SESSION_MODULE = "tensorflow.python.client.session"
 _ORIGINALS = "_tftrace_originals"
@@ -74,10 +79,11 @@ def unpatch_module(module: Any) -> None:
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):
-    """Finds the session module with the other finders, then patches it once executed."""
+    """Finds a module to patch with the other finders, then patches it once executed."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != SESSION_MODULE:
+        patcher = _PATCHERS.get(fullname)
+        if patcher is None:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -89,7 +95,7 @@ class _PatchAfterImport(importlib.abc.MetaPathFinder):
 
                 def exec_module(module: Any, _exec: Any = original_exec) -> None:
                     _exec(module)
-                    patch_module(module)
+                    patcher(module)
 
                 spec.loader = _Loader(loader, exec_module)
                 return spec
@@ -112,16 +118,20 @@ class _Loader(importlib.abc.Loader):
 
 
 _hook: _PatchAfterImport | None = None
+_PATCHERS: dict[str, Any] = {SESSION_MODULE: patch_module, **cluster.PATCHES}
 
 
 def install() -> None:
     """Trace every session created from now on (and sessions that run after this)."""
     global _hook
-    module = sys.modules.get(SESSION_MODULE)
-    if module is not None:
-        patch_module(module)
-        return
-    if _hook is None:
+    waiting = False
+    for name, patcher in _PATCHERS.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patcher(module)
+        else:
+            waiting = True
+    if waiting and _hook is None:
         _hook = _PatchAfterImport()
         sys.meta_path.insert(0, _hook)
 
@@ -134,3 +144,7 @@ def uninstall() -> None:
     module = sys.modules.get(SESSION_MODULE)
     if module is not None:
         unpatch_module(module)
+    for name in cluster.PATCHES:
+        module = sys.modules.get(name)
+        if module is not None:
+            cluster.unpatch(module)

@@ -28,7 +28,7 @@ from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
 from tftrace.escape import printable
-from tftrace.recorder import notes, patch
+from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
@@ -66,12 +66,19 @@ def default_trace_path() -> str:
 # --- process-wide state: one writer per trace path, one index per graph -------------------
 
 class TraceState:
-    """A trace file shared by every session of this process that names its path."""
+    """A trace file shared by every session of this process that names its path.
+
+    ``requested`` is the path as given, maybe a pattern (``traces/{job}{task}.json``);
+    ``path`` is the file written (see ``cluster.expand`` for the rule).
+    """
 
     def __init__(self, path: str):
-        self.path = path
+        self.requested = path
+        self.path, complete = cluster.expand(path)
+        self.provisional = not complete  # {job}/{task} guessed: renamed once they are known
         self.lock = threading.RLock()
-        self.writer = TraceWriter(path, _header())
+        self.writer = TraceWriter(self.path, _header())
+        self.write(cluster.process_record())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
         self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
@@ -116,6 +123,24 @@ class TraceState:
                     self.write(saver, flush=False)
             self.writer.flush()
 
+    def process_changed(self, record: Any) -> None:
+        """The process learned its cluster role: say so in the trace (even when no session
+        is open), and move a pattern's file to its real name if it was a guess."""
+        with self.lock:
+            if self.provisional:
+                path, complete = cluster.expand(self.requested, record)
+                if path != self.path:
+                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+                    os.replace(self.path, path)  # the open file moves with its name
+                    self.path = self.writer.path = path
+                self.provisional = not complete
+            reopened = self.writer.closed
+            if reopened:
+                self.writer.reopen()
+            self.write(record)
+            if reopened:
+                self.writer.close()
+
     def record_checkpoint(self, path: str | None) -> None:
         if not path:
             return
@@ -154,6 +179,16 @@ def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
         if state is None:
             state = _states[path] = TraceState(path)
         return state
+
+
+def _process_changed(record: Any) -> None:
+    with _states_lock:
+        states = list(_states.values())
+    for state in states:
+        state.process_changed(record)
+
+
+cluster.subscribe(_process_changed)
 
 
 def graph_index(graph: Any) -> GraphIndex:
@@ -200,9 +235,16 @@ class SessionRecorder:
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
-        state.write(SessionRecord(session=self.number, graph=self.index.graph_id,
-                                  kind=type(session).__name__, location=location,
-                                  time=time.time(), target=_target(session)))
+        target = _target(session)
+        self._declaration = SessionRecord(
+            session=self.number, graph=self.index.graph_id, kind=type(session).__name__,
+            location=location, time=time.time(), target=target,
+            remote=cluster.is_remote(target))
+        # A remote session is declared after its first run, with the devices it sees: only
+        # then is listing them one quick call (see _declare).
+        self.undeclared = self._declaration.remote
+        if not self.undeclared:
+            state.write(self._declaration)
         with self.graph.as_default():
             state.sync_graph(self.index)
         _recorders.add(self)
@@ -250,8 +292,33 @@ class SessionRecorder:
 
     # -- after the run --
 
+    @property
+    def remote(self) -> bool:
+        return self._declaration.remote
+
+    @property
+    def target(self) -> str:
+        return self._declaration.target
+
+    def _declare(self, list_devices: bool) -> None:
+        """Write the session record of a remote session, with its devices' incarnations.
+
+        ``list_devices()`` before the session exists on the master makes TensorFlow create
+        it and wait for every task of the cluster, holding the GIL (a hung process while a
+        task is down); after a successful run it is one quick call for the session's own
+        devices. So: after the first successful run, and never otherwise.
+        """
+        self.undeclared = False
+        devices = {}
+        session = self._session()
+        if list_devices and session is not None:
+            devices = _devices(session)
+        self.state.write(SessionRecord(**{**self._declaration.__dict__, "devices": devices}))
+
     def after(self, plan: RunPlan, feed_dict: Any, started: float) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=True)
             self.run_index += 1
             if plan.id not in self._seen_plans:
                 self._seen_plans.add(plan.id)
@@ -267,6 +334,8 @@ class SessionRecorder:
     def after_error(self, plan: RunPlan, feed_dict: Any, started: float,
                     error: BaseException) -> None:
         with self._lock:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.run_index += 1
             self.reads.update(plan.reads)
             with self.graph.as_default():
@@ -407,6 +476,8 @@ class SessionRecorder:
             if self.closed or self.disabled:
                 return
             self.closed = True
+            if self.undeclared:
+                self._declare(list_devices=False)
             with self.graph.as_default():
                 if self._streaks:
                     self._end_streaks()
@@ -423,6 +494,8 @@ class SessionRecorder:
         self._streaks.clear()
         message = f"{type(error).__name__}: {error}"
         try:
+            if self.undeclared:
+                self._declare(list_devices=False)
             self.state.write(RecorderError(session=self.number, message=message,
                                            time=time.time()))
             if not self.closed:
@@ -441,6 +514,13 @@ class SessionRecorder:
 def _target(session: Any) -> str:
     target = getattr(session, "_target", "")
     return target.decode("utf-8", "replace") if isinstance(target, bytes) else str(target or "")
+
+
+def _devices(session: Any) -> dict[str, str]:
+    try:
+        return cluster.session_devices(session)
+    except Exception:  # the cluster is not reachable (yet): the trace just lacks them
+        return {}
 
 
 def _message(error: BaseException) -> str:

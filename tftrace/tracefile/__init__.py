@@ -8,6 +8,7 @@ from tftrace.tracefile.records import (
     FORMAT_VERSION,
     CheckpointRecord,
     Header,
+    ProcessRecord,
     RecorderError,
     RunRecord,
     SaveInfo,
@@ -26,7 +27,7 @@ from tftrace.tracefile.reader import RawTrace, read_trace
 from tftrace.tracefile.writer import TraceWriter
 
 __all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "Header", "RecorderError",
+    "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "Header", "ProcessRecord", "RecorderError",
     "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd", "SessionRecord", "StreakRecord",
     "StreakSample", "ValueSummary", "VariableRecord", "Write", "RunError", "InitializerInfo",
     "RawTrace", "read_trace", "TraceWriter",

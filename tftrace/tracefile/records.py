@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from tftrace.errors import TraceFormatError
 
 FORMAT_NAME = "tftrace-trace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: process records, session remote/devices, variable device
 
 EVENT_KINDS = ("initializer", "restore", "assign", "update")
 _new = object.__new__
@@ -156,6 +156,55 @@ class Header:
 
 
 @dataclass(frozen=True)
+class ProcessRecord:
+    """Who wrote the trace: the process and, in a cluster, its task (version 2).
+
+    Written when the trace is opened and again whenever the recorder learns more (a
+    ``tf.train.Server`` was built, ``MonitoredTrainingSession`` said whether this is the
+    chief). Readers merge them in order: a later record's non-null fields win.
+    """
+
+    host: str | None = None
+    pid: int | None = None
+    job: str | None = None
+    task: int | None = None
+    is_chief: bool | None = None
+    cluster: dict[str, tuple[str, ...]] | None = None  # job -> task addresses, by index
+    sources: tuple[str, ...] = ()  # where job/task/is_chief/cluster came from
+    time: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "process", "host": self.host, "pid": self.pid, "job": self.job,
+                "task": self.task, "is_chief": self.is_chief,
+                "cluster": None if self.cluster is None
+                else {job: list(hosts) for job, hosts in self.cluster.items()},
+                "sources": list(self.sources), "time": self.time}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "ProcessRecord":
+        w = "a process record"
+        cluster = None
+        if d.get("cluster") is not None:
+            cluster = {}
+            for job, hosts in _check(d["cluster"], dict, w, "cluster").items():
+                _check(hosts, list, f"{w} field 'cluster' job {job!r}")
+                for host in hosts:
+                    _check(host, str, f"{w} field 'cluster' job {job!r} address")
+                cluster[job] = tuple(hosts)
+        return cls(host=_opt(d, "host", str, w), pid=_opt(d, "pid", int, w),
+                   job=_opt(d, "job", str, w), task=_opt(d, "task", int, w),
+                   is_chief=_opt(d, "is_chief", bool, w), cluster=cluster,
+                   sources=_str_list(d, "sources", w),
+                   time=float(_opt(d, "time", (int, float), w, 0.0)))
+
+    def updated(self, later: "ProcessRecord") -> "ProcessRecord":
+        """This record with ``later``'s known fields on top (how readers merge them)."""
+        fields = {k: v for k, v in later.__dict__.items() if v is not None}
+        fields["sources"] = tuple(dict.fromkeys(self.sources + later.sources))
+        return ProcessRecord(**{**self.__dict__, **fields})
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     session: int
     graph: int
@@ -163,11 +212,13 @@ class SessionRecord:
     location: str | None = None
     time: float = 0.0
     target: str = ""
+    remote: bool = False  # the target is a server: variables may hold other processes' values
+    devices: dict[str, str] = field(default_factory=dict)  # device -> incarnation (decimal)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "session", "session": self.session, "graph": self.graph,
                 "kind": self.kind, "location": self.location, "time": self.time,
-                "target": self.target}
+                "target": self.target, "remote": self.remote, "devices": dict(self.devices)}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "SessionRecord":
@@ -175,7 +226,9 @@ class SessionRecord:
         return cls(session=_req(d, "session", int, w), graph=_req(d, "graph", int, w),
                    kind=_opt(d, "kind", str, w, "Session"), location=_opt(d, "location", str, w),
                    time=float(_opt(d, "time", (int, float), w, 0.0)),
-                   target=_opt(d, "target", str, w, ""))
+                   target=_opt(d, "target", str, w, ""),
+                   remote=_opt(d, "remote", bool, w, False),
+                   devices=_str_map(d, "devices", w))
 
 
 @dataclass(frozen=True)
@@ -214,6 +267,7 @@ class VariableRecord:
     initializer: InitializerInfo | None = None
     collections: tuple[str, ...] = ()
     used_in: str | None = None
+    device: str | None = None  # as placed in the graph, e.g. "/job:ps/task:0" (version 2)
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
@@ -221,7 +275,8 @@ class VariableRecord:
                 "shape": None if self.shape is None else list(self.shape), "index": self.index,
                 "location": self.location, "trainable": self.trainable,
                 "initializer": None if self.initializer is None else self.initializer.to_json(),
-                "collections": list(self.collections), "used_in": self.used_in}
+                "collections": list(self.collections), "used_in": self.used_in,
+                "device": self.device}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "VariableRecord":
@@ -236,7 +291,7 @@ class VariableRecord:
                    trainable=_opt(d, "trainable", bool, w),
                    initializer=None if init is None else InitializerInfo.from_json(init),
                    collections=_str_list(d, "collections", w),
-                   used_in=_opt(d, "used_in", str, w))
+                   used_in=_opt(d, "used_in", str, w), device=_opt(d, "device", str, w))
 
 
 @dataclass(frozen=True)
@@ -576,6 +631,7 @@ class RecorderError:
 
 
 RECORD_TYPES: dict[str, Any] = {
+    "process": ProcessRecord,
     "session": SessionRecord,
     "variable": VariableRecord,
     "saver": SaverRecord,

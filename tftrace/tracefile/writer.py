@@ -56,6 +56,26 @@ class TraceWriter:
                 _in_use.add(os.path.realpath(self.path))
 
     @property
+    def path(self) -> str:
+        return self._path
+
+    @path.setter
+    def path(self, new: str) -> None:
+        """The file was renamed (a pattern's real name became known): its lock moved with
+        it (``flock`` locks the file, not the name), so the bookkeeping follows."""
+        old = getattr(self, "_path", None)
+        self._path = new
+        if old is None or old == new:
+            return
+        before, after = os.path.realpath(old), os.path.realpath(new)
+        with _claims:
+            if before in _held:
+                _held[after] = _held.pop(before)
+            if before in _in_use:
+                _in_use.discard(before)
+                _in_use.add(after)
+
+    @property
     def closed(self) -> bool:
         return self._file.closed
 
