@@ -114,3 +114,35 @@ def test_a_process_writing_many_traces_keeps_a_bounded_number_of_locks(tmp_path,
     for i in range(12):
         TraceWriter(tmp_path / f"t{i}.json", Header()).close()
     assert len(writer_module._held) <= max(before, 4)
+
+
+def test_renaming_a_trace_moves_it_with_its_lock(tmp_path, capfd):
+    """A pattern's trace (traces/{job}{task}.json) is renamed once the task is known."""
+    writer = TraceWriter(tmp_path / "local0.json", Header(script="me"))
+    writer.write({"type": "probe", "who": "me", "i": 0})
+    assert writer.rename(str(tmp_path / "worker1.json")) == str(tmp_path / "worker1.json")
+    writer.write({"type": "probe", "who": "me", "i": 1})
+    writer.close()
+    assert not (tmp_path / "local0.json").exists()
+    assert [r.get("i") for r in lines_of(tmp_path / "worker1.json")] == [None, 0, 1]
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the lock is flock(2)")
+def test_a_rename_never_replaces_another_processs_live_trace(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    taken = str(tmp_path / "worker0.json")
+    other = subprocess.Popen([sys.executable, "-c", WRITER, taken, "A", "wait"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline() == "ready\n"
+        writer = TraceWriter(tmp_path / "local0.json", Header(script="B"))
+        moved = writer.rename(taken)
+        writer.close()
+        other.communicate("go\n", timeout=60)
+    finally:
+        other.kill()
+        other.wait()
+    assert moved == str(tmp_path / f"worker0.{os.getpid()}.json")
+    assert_only(taken, "A")
+    assert lines_of(moved)[0]["script"] == "B"

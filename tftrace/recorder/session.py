@@ -130,9 +130,9 @@ class TraceState:
             if self.provisional:
                 path, complete = cluster.expand(self.requested, record)
                 if path != self.path:
-                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-                    os.replace(self.path, path)  # the open file moves with its name
-                    self.path = self.writer.path = path
+                    # The open file moves with its name; never over another process's
+                    # live trace (the writer picks a sibling then, and says so).
+                    self.path = self.writer.rename(path)
                 self.provisional = not complete
             reopened = self.writer.closed
             if reopened:

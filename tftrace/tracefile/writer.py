@@ -35,10 +35,10 @@ class TraceWriter:
         self._lock = threading.Lock()
         parent = os.path.dirname(os.path.abspath(self.requested))
         os.makedirs(parent, exist_ok=True)
-        self.path = _claim(self.requested)
-        if self.path != self.requested:
+        self._path = _claim(self.requested)
+        if self._path != self.requested:
             _say(f"{self.requested} is being written by another process; this process "
-                 f"writes its trace to {self.path}")
+                 f"writes its trace to {self._path}")
         self._pid = os.getpid()
         try:
             # buffering=1 would flush on every newline; we decide when to flush ourselves.
@@ -57,23 +57,45 @@ class TraceWriter:
 
     @property
     def path(self) -> str:
+        """The file written (``requested``, a sibling of it, or where ``rename`` moved it)."""
         return self._path
 
-    @path.setter
-    def path(self, new: str) -> None:
-        """The file was renamed (a pattern's real name became known): its lock moved with
-        it (``flock`` locks the file, not the name), so the bookkeeping follows."""
-        old = getattr(self, "_path", None)
-        self._path = new
-        if old is None or old == new:
-            return
-        before, after = os.path.realpath(old), os.path.realpath(new)
-        with _claims:
+    def rename(self, new: str) -> str:
+        """Move the trace to ``new`` (a pattern's real name, once known) — or, when another
+        process writes ``new``, to a sibling of it, said on stderr — and return the path now
+        written. The open file and its lock move with the name."""
+        new = os.fspath(new)
+        os.makedirs(os.path.dirname(os.path.abspath(new)), exist_ok=True)
+        with self._lock, _claims:
+            before = os.path.realpath(self._path)
+            for candidate in _candidates(new):
+                key = os.path.realpath(candidate)
+                if key == before:
+                    return self._path
+                if key in _in_use or key in _held:
+                    continue  # another writer of this process has it
+                # Lock the name's current file first: if another process holds it, it is
+                # that process's live trace, and replacing it would lose it.
+                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT, 0o666)
+                try:
+                    if not try_lock(fd):
+                        continue
+                    os.replace(self._path, candidate)
+                finally:
+                    os.close(fd)
+                break
+            else:
+                raise OSError(f"{new}: no free sibling trace name")
             if before in _held:
-                _held[after] = _held.pop(before)
+                _held[key] = _held.pop(before)
             if before in _in_use:
                 _in_use.discard(before)
-                _in_use.add(after)
+                _in_use.add(key)
+            self._path = candidate
+        if candidate != new:
+            _say(f"{new} is being written by another process; this process writes its "
+                 f"trace to {candidate}")
+        return candidate
 
     @property
     def closed(self) -> bool:
