@@ -21,7 +21,8 @@ TRACES = os.path.join(ROOT, "examples", "traces")
 
 CLEAN = ["init_then_restore", "partial_restore_correct", "train_save_resume",
          "finetune_init_from_checkpoint", "monitored_resume", "training_loop",
-         "unexpected_sources"]
+         "unexpected_sources", "bert_finetune", "init_fed_weights", "growing_graph_sessions",
+         "input_image_variable", "batchnorm_update_ops", "graph_fixed", "checkpoint_trained"]
 
 # example -> {(rule, severity): variables of the finding}
 EXPECTED = {
@@ -37,6 +38,13 @@ EXPECTED = {
         ("checkpoint-key-missing", "error"): ("enc/dense/bias", "enc/dense/kernel")},
     "shape_mismatch": {("checkpoint-shape-mismatch", "error"): ("dense/kernel",)},
     "get_variable_name_scope": {("get-variable-ignores-name-scope", "info"): ("b", "w")},
+    "name_requested_twice": {("name-uniquified", "warning"): ("counter_1",)},
+    "batchnorm_update_ops_missing": {
+        ("moving-statistics-never-updated", "warning"): ("layer2/bn/moving_mean",
+                                                         "layer2/bn/moving_variance")},
+    "graph_grows": {("graph-grows-during-session", "warning"): ("w",)},
+    "checkpoint_untrained": {("checkpoint-untrained", "warning"): ("classifier/bias",
+                                                                   "classifier/kernel")},
     "nan_divergence": {("non-finite-value", "error"): ("regression/b", "regression/w")},
 }
 
@@ -104,7 +112,10 @@ def test_non_finite_names_the_poisoned_checkpoints():
 
 @pytest.mark.parametrize("name", ["restore_then_init", "reinit_resets_state",
                                   "checkpoint_key_mismatch", "uninitialized_read",
-                                  "saver_too_early", "init_then_restore"])
+                                  "saver_too_early", "init_then_restore", "name_uniquified",
+                                  "name_requested_twice", "bert_finetune",
+                                  "batchnorm_update_ops_missing", "graph_grows",
+                                  "checkpoint_untrained"])
 def test_golden_text_and_json(name, golden):
     diagnostics = load(name).diagnostics()
     out = io.StringIO()
@@ -135,6 +146,77 @@ def test_exit_codes(name, min_severity, code, capsys):
     out = capsys.readouterr().out
     if min_severity == "error" and code == 0:
         assert "no findings" in out
+
+
+def test_hidden_findings_are_counted_not_silently_dropped(capsys):
+    path = os.path.join(TRACES, "reinit_resets_state.json")
+    assert main(["check", path, "--min-severity", "error"]) == 0
+    assert "no findings (2 lower-severity findings hidden by --min-severity)" in \
+        capsys.readouterr().out
+
+
+def test_name_uniquified_needs_the_name_asked_for_not_a_suffix():
+    found = [d for d in load("name_requested_twice").diagnostics()
+             if d.rule == "name-uniquified"]
+    d, = found  # not Variable_1, dense_1/..., beta1_power_1 or the Adam_1 slots
+    assert d.variables == ("counter_1",)
+    assert "taken by the variable created at " \
+           "examples/name_requested_twice.py:" in d.message
+    assert "two places asked for the same name" in d.message and d.location.endswith(":62")
+
+
+def test_key_missing_after_renaming_blames_the_renaming_not_another_model():
+    d, = [d for d in load("name_uniquified").diagnostics()
+          if d.rule == "checkpoint-key-missing"]
+    assert "name-uniquified" in d.message and "w_1 asked for w" in d.message
+    assert "another model" not in d.hint
+    assert "renamed (name-uniquified)" in [s.role for s in d.sites]
+
+
+def test_not_in_saver_is_said_once_for_graphs_built_by_the_same_line():
+    found = [d for d in load("saver_too_early").diagnostics() if d.rule == "not-in-saver"]
+    assert len(found) == 1 and "sessions 1 and 2" in found[0].message
+
+
+def test_slots_created_after_a_session_closed_are_not_its_business():
+    trace = load("growing_graph_sessions")
+    assert not [d for d in trace.diagnostics() if d.rule in ("never-initialized",
+                                                              "not-in-saver")]
+
+
+def test_a_variable_read_inside_a_scope_is_not_get_variable_in_a_name_scope():
+    assert not [d for d in load("input_image_variable").diagnostics()
+                if d.rule == "get-variable-ignores-name-scope"]
+
+
+def test_fed_initial_values_are_the_initializer_not_random():
+    trace = load("init_fed_weights")
+    origin = trace.origin("fc1/kernel")
+    assert origin.kind == "initializer" and origin.sources == ("<feed>",)
+    assert not [d for d in trace.diagnostics() if d.rule == "unseeded-random-init"]
+
+
+def test_partial_restore_names_model_variables_slots_and_unused_keys():
+    d, = [d for d in load("bert_finetune").diagnostics() if d.rule == "restored-partially"]
+    assert "3 model variables (global_step, output_weights, output_bias) and 20 optimizer " \
+           "slots" in d.message
+    assert "not restored (missing keys): 3 model variables" in d.message
+    assert "checkpoint keys no variable used (unexpected keys): cls/* (2 keys)" in d.message
+    assert "wired by tf.train.init_from_checkpoint at examples/bert_finetune.py:" in d.message
+    assert [s.role for s in d.sites] == ["wired by tf.train.init_from_checkpoint", "restored"]
+
+
+def test_moving_statistics_spare_the_frozen_layer_and_show_the_fix():
+    d, = load("batchnorm_update_ops_missing").diagnostics()
+    assert "layer1" not in " ".join(d.variables)
+    assert "still hold their initial values (0 and 1)" in d.message
+    assert "tf.control_dependencies(update_ops)" in d.hint
+
+
+def test_graph_growth_names_the_line_and_the_ops_per_run():
+    d, = load("graph_grows").diagnostics()
+    assert d.location == "examples/graph_grows.py:57"
+    assert "before 60 of its" in d.message and "3 ops per run" in d.message
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
@@ -201,3 +283,17 @@ def test_a_trained_restore_reset_by_the_initializer_is_reported_once(tmp_path):
     rules = [d.rule for d in tftrace.load(str(path)).diagnostics()
              if d.severity != "info"]
     assert rules == ["restore-overwritten"]
+
+
+def test_init_from_checkpoint_origin_names_the_wiring_and_the_initializer_run():
+    from tftrace.views.text import verdict
+
+    text = verdict(load("bert_finetune").explain("bert/pooler/dense/kernel"))
+    assert "by its initializer at examples/bert_finetune.py:123" in text  # MonitoredTrainingSession
+    assert "wired by tf.train.init_from_checkpoint at examples/bert_finetune.py:121" in text
+
+
+def test_a_fed_initial_value_is_said_in_the_explanation():
+    from tftrace.views.text import verdict
+
+    assert "with a fed initial value" in verdict(load("init_fed_weights").explain("fc1/bias"))

@@ -246,7 +246,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(check.check_json(diagnostics))
     else:
-        check.write_check_text(diagnostics, args.trace, sys.stdout)
+        check.write_check_text(diagnostics, args.trace, sys.stdout,
+                               hidden=len(trace.diagnostics()) - len(diagnostics))
     return EXIT_FINDINGS if any(d.severity in ("warning", "error") for d in diagnostics) \
         else EXIT_OK
 

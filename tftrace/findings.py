@@ -63,16 +63,41 @@ class CheckpointMatch:
             mapping[key] = var
         return mapping
 
-    def missing_message(self, checkpoint: str) -> str:
+    def missing_message(self, checkpoint: str,
+                        renamed: Mapping[str, str] | None = None) -> str:
+        """``renamed``: variable -> the name its code asked for, for variables TensorFlow
+        uniquified (``w_1`` asked for ``w``): then the renaming is the cause, say so."""
         parts = [f"key {key!r} for {var}" for var, key in sorted(self.missing.items())]
         text = (f"{checkpoint} lacks {plural(len(self.missing), 'key')} the restore needs "
                 f"(TensorFlow reports only the first): {names(parts)}")
         if self.unused:
             text += (f"; it has {plural(len(self.unused), 'key')} nothing uses: "
                      f"{names(self.unused)}")
+        cause = self._renamed(renamed)
+        if cause:
+            pairs = [f"{var} asked for {asked}" for var, asked in sorted(cause.items())]
+            text += (f"; the cause is the renaming name-uniquified reports: "
+                     f"{plural(len(cause), 'variable')} got a _N suffix because "
+                     f"{'its name was' if len(cause) == 1 else 'their names were'} taken "
+                     f"({names(pairs, 4)}), so the Saver asks for keys the checkpoint never "
+                     f"had")
         return text
 
-    def missing_hint(self, shapes: Mapping[str, tuple[Any, str]]) -> str:
+    def _renamed(self, renamed: Mapping[str, str] | None) -> dict[str, str]:
+        return {var: asked for var, asked in (renamed or {}).items()
+                if var in self.missing and asked and asked != var}
+
+    def missing_hint(self, shapes: Mapping[str, tuple[Any, str]],
+                     renamed: Mapping[str, str] | None = None) -> str:
+        cause = self._renamed(renamed)
+        if cause:
+            hint = ("The model was built twice: create its variables once and reuse them "
+                    "(the name-uniquified warning names the line).")
+            loadable = {asked: var for var, asked in sorted(cause.items()) if asked in shapes}
+            if loadable:
+                hint += (" If the second copy should load the same values, map the keys: "
+                         + var_list_code(loadable))
+            return hint
         if not self.closest:
             return ("The checkpoint was written by another model: restore a subset with "
                     "Saver(var_list=[...]) and initialize the rest.")

@@ -29,7 +29,9 @@ def story(path):
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("name", ["restore_then_init", "unexpected_sources"])
+# name_requested_twice: the naming hooks installed by `tftrace run` before TensorFlow loads
+@pytest.mark.parametrize("name", ["restore_then_init", "unexpected_sources",
+                                  "name_requested_twice"])
 def test_example_trace_is_fresh(tmp_path, name):
     fresh = tmp_path / f"{name}.json"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)

@@ -38,6 +38,9 @@ class SessionInfo:
     closed: bool = False
     reads: tuple[str, ...] = ()
     target: str = ""
+    #: ops the program added to the graph between this session's runs, by creating line
+    #: (:class:`~tftrace.tracefile.GraphGrowth`; only known for a closed session)
+    graph_growth: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, repr=False, slots=True)

@@ -141,7 +141,7 @@ def _story(explanation: "Explanation") -> str:
     elif origin.kind == "initializer" and _discarded(earlier):
         story = f"reset by its initializer {_at(origin)}, discarding {_discarded(earlier)}"
     else:
-        story = _origin_phrase(origin)
+        story = _origin_phrase(origin, explanation.record)
     story += _updates_phrase(explanation.updates_since_origin)
     return story + _non_finite_phrase(events[-1]) + _failed_phrase(explanation)
 
@@ -154,15 +154,30 @@ def _never_initialized(session: int, events: list[Event]) -> str:
     return text
 
 
-def _origin_phrase(event: Event) -> str:
+def _origin_phrase(event: Event, record: VariableRecord | None = None) -> str:
     if event.kind == "restore":
+        wired = _wired_at(event, record)
+        if wired:  # init_from_checkpoint: both the wiring and the run that loaded it
+            return (f"restored from {printable(event.checkpoint)} key {printable(event.key)}"
+                    f" by its initializer {_at(event)}, wired by "
+                    f"tf.train.init_from_checkpoint at {printable(wired)}")
         return _restored(event)
+    if event.kind == "initializer" and FEED in event.sources:
+        return f"initialized by its initializer {_at(event)}, with a fed initial value"
     if event.kind == "assign":
         return f"assigned {_assigned_what(event.sources)} {_at(event)}"
     if event.checkpoint is not None:  # init_from_checkpoint, recorded as an initializer
         return (f"initialized from {printable(event.checkpoint)} key {printable(event.key)} "
                 f"by its initializer {_at(event)}")
     return f"initialized by its initializer {_at(event)}"
+
+
+def _wired_at(event: Event, record: VariableRecord | None) -> str | None:
+    """Where init_from_checkpoint rewired the initializer that did this restore."""
+    init = record.initializer if record is not None else None
+    if init is None or init.location is None or event.op != init.op:
+        return None
+    return init.location
 
 
 def _overwrite(event: Event) -> str:

@@ -56,12 +56,24 @@ class TraceIndex:
     checkpoints: dict[str, CheckpointRecord] = field(default_factory=dict)
     failed_runs: list[RunRecord] = field(default_factory=list)
     recorder_errors: list[RecorderError] = field(default_factory=list)
+    # session → how many of its graph's variables the trace had declared at the session's
+    # end (variables are declared in creation order, so these are the first ones)
+    variables_at_end: dict[int, int] = field(default_factory=dict)
 
     def graph_of(self, session: int) -> int:
         return self.sessions[session].graph
 
     def variables_of(self, session: int) -> dict[str, VariableRecord]:
         return self.variables.get(self.graph_of(session), {})
+
+    def variables_while_open(self, session: int) -> dict[str, VariableRecord]:
+        """The variables of the session's graph that existed while it was open (a graph
+        can grow after a session closed: an optimizer's slots built for a later one)."""
+        variables = self.variables_of(session)
+        count = self.variables_at_end.get(session)
+        if count is None or count >= len(variables):
+            return variables
+        return dict(list(variables.items())[:count])
 
     def normalize_path(self, path: str) -> str:
         """A checkpoint path as an absolute, normalized path in the traced process's cwd,
@@ -117,6 +129,9 @@ def _build_index(raw: RawTrace) -> TraceIndex:
             declared.setdefault(record.session, record)
         elif isinstance(record, SessionEnd):
             ends[record.session] = record
+            if record.session in declared:
+                graph = declared[record.session].graph
+                index.variables_at_end[record.session] = len(index.variables.get(graph, {}))
         elif isinstance(record, SaverRecord):
             index.savers.append(record)
         elif isinstance(record, CheckpointRecord):
@@ -148,7 +163,8 @@ def _session_info(record: SessionRecord, end: SessionEnd | None, last_run: int) 
                        location=record.location, time=record.time,
                        runs=end.runs if end is not None else last_run,
                        closed=end is not None, reads=end.reads if end is not None else (),
-                       target=record.target)
+                       target=record.target,
+                       graph_growth=end.graph_growth if end is not None else ())
 
 
 def _index_run(index: TraceIndex, graph: int, run: RunRecord) -> None:

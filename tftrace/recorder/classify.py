@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from tftrace.recorder import construction
 from tftrace.recorder.capture import creation_location
 from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
 
@@ -109,6 +110,7 @@ class GraphIndex:
         self._seen_ops = 0
         self._seen_version: int | None = None
         self._restore_names: dict[str, list[str]] = {}
+        self._update_ops_seen = 0
 
     def restore_names(self, restore_op: Any) -> list[str]:
         """The checkpoint keys a RestoreV2 op reads, in output order (parsed once: a
@@ -151,7 +153,31 @@ class GraphIndex:
                 if info.record not in new_vars:
                     new_vars.append(info.record)
         new_savers = [s for s in (self._index_saver(op) for op in restore_ops) if s is not None]
+        new_vars.extend(r for r in self._index_update_ops() if r not in new_vars)
         return new_vars, new_savers
+
+    def _index_update_ops(self) -> list[VariableRecord]:
+        """Mark the variables that ops of ``tf.GraphKeys.UPDATE_OPS`` write (batch-norm
+        moving statistics); re-examined only when that collection grew."""
+        collection = self.graph.get_collection("update_ops")
+        if len(collection) == self._update_ops_seen:
+            return []
+        self._update_ops_seen = len(collection)
+        writers: dict[str, set[str]] = {}
+        for item in collection:
+            op = item if hasattr(item, "control_inputs") else getattr(item, "op", None)
+            if op is None:
+                continue
+            for var_name in _written_by_update_op(op):
+                writers.setdefault(var_name, set()).add(op.name)
+        changed = []
+        for name, ops in writers.items():
+            info = self.variables.get(name)
+            if info is not None and tuple(sorted(ops)) != info.record.update_ops:
+                info.record = VariableRecord(**{**info.record.__dict__,
+                                                "update_ops": tuple(sorted(ops))})
+                changed.append(info.record)
+        return changed
 
     def _memberships(self) -> dict[int, tuple[str, ...]]:
         """id(Variable) -> the standard collections it is in (global, local, trainable...)."""
@@ -185,7 +211,7 @@ class GraphIndex:
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
             trainable=trainable, collections=collections, used_in=_used_in_scope(op),
-            device=op.device or None)
+            device=op.device or None, **_construction_evidence(op))
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
         init = _initializer_op(obj)
@@ -229,7 +255,9 @@ class GraphIndex:
                     sources.append(op.name)
         init = InitializerInfo(op=init_op.name, random=tuple(sorted(random)),
                                unseeded=tuple(sorted(unseeded)), sources=tuple(sorted(sources)),
-                               checkpoint=checkpoint, key=key)
+                               checkpoint=checkpoint, key=key,
+                               # init_from_checkpoint's call site: where the restore was wired
+                               location=creation_location(init_op) if key is not None else None)
         info.record = VariableRecord(**{**info.record.__dict__, "initializer": init})
 
     def _find_read_tensor(self, var_op: Any) -> Any | None:
@@ -276,6 +304,34 @@ class GraphIndex:
                              filename_tensor=restore_op.inputs[0].name)
         self.savers[scope] = record
         return record
+
+
+def _written_by_update_op(op: Any) -> list[str]:
+    """Variables an UPDATE_OPS entry writes: the op itself, or the write ops behind the
+    group/identity/read it is (a few levels, never the whole model upstream)."""
+    out, frontier = [], [op]
+    for _ in range(4):
+        following = []
+        for o in frontier:
+            if is_write_op(o.type):
+                var_op = variable_op_of(o.inputs[0]) if o.inputs else None
+                if var_op is not None:
+                    out.append(var_op.name)
+            elif o.type in PASS_THROUGH or o.type in ("NoOp", "ReadVariableOp"):
+                following.extend(t.op for t in o.inputs)
+                following.extend(o.control_inputs)
+        frontier = following
+    return out
+
+
+def _construction_evidence(var_op: Any) -> dict[str, Any]:
+    """Optional VariableRecord fields only graph construction knows (names asked for, the
+    name scope get_variable ignored); see :mod:`tftrace.recorder.construction`."""
+    try:
+        return {"requested": construction.requested_name(var_op),
+                "ignored_name_scope": construction.ignored_name_scope(var_op)}
+    except Exception:
+        return {}
 
 
 def _used_in_scope(var_op: Any) -> str | None:
@@ -485,6 +541,7 @@ class RunPlan:
 
 def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:
     """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
+    targets = list(targets)
     fed = frozenset(fed)
     closure = _closure(targets, fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
@@ -509,13 +566,20 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
                         if var_op is not None:
                             reads.add(var_op.name)  # e.g. ResourceGather
             continue
-        for write in _classify_write(index, op, fed):
+        for write in _classify_write(index, op, fed, targets):
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
+    reads.update(_fetched_variables(targets))
     ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
     return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
                    written=tuple(sorted({w.variable for w in ordered})))
+
+
+def _fetched_variables(targets: Iterable[Any]) -> list[str]:
+    """Reference variables fetched themselves (``sess.run(w)``): fetching the ref tensor
+    reads the value, with no read op in between."""
+    return [op.name for op in targets if op.type in ("VariableV2", "Variable")]
 
 
 def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
@@ -523,7 +587,8 @@ def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
     return upstream(targets, fed, control=True)[0]
 
 
-def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[PlannedWrite]:
+def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
+                    fetched: Any = ()) -> list[PlannedWrite]:
     op_type = op.type
     if op_type in ASSIGN_OPS:
         var_op = variable_op_of(op.inputs[0])
@@ -541,7 +606,11 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str]) -> list[Pla
         if name in value_reads:
             return [PlannedWrite(variable=name, kind="update", op=op.name)]
         sources = tuple(sorted(value_reads)) + ((FEED,) if uses_feed else ())
-        if index.initializer_ops.get(op.name) == name and not uses_feed:
+        if index.initializer_ops.get(op.name) == name and not (uses_feed and op in fetched):
+            # Fed initial values through an initializer group (sess.run(init, feed_dict=
+            # {...Initializer/...: w}), the documented way to load weights from elsewhere)
+            # are still the initializer, sources "<feed>". Fetching the variable's own
+            # initializer with its value fed is Variable.load(): an assign.
             return [PlannedWrite(variable=name, kind="initializer", op=op.name, sources=sources)]
         return [PlannedWrite(variable=name, kind="assign", op=op.name, sources=sources)]
     # Update family: every ref/resource input that is a variable is written (Adam writes the

@@ -95,8 +95,10 @@ def _restore(recorder: Any, record: Any) -> str | None:
             continue
         match = match_checkpoint(mapping, checkpoint.keys, declared)
         if match.missing:
-            parts.append(PREFIX + match.missing_message(path) + ". "
-                         + match.missing_hint(checkpoint.keys))
+            renamed = {n: info.record.requested for n, info in recorder.index.variables.items()
+                       if n in match.missing and info.record.requested}  # w_1 asked for w
+            parts.append(PREFIX + match.missing_message(path, renamed) + ". "
+                         + match.missing_hint(checkpoint.keys, renamed))
         if match.mismatched:
             shapes = [f"{var} is {shape_text(d)} in the graph, {shape_text(c)} in the "
                       "checkpoint" for var, (d, c) in sorted(match.mismatched.items())]

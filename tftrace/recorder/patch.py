@@ -66,6 +66,17 @@ def patch_module(module: Any) -> None:
         func.__qualname__ = f"BaseSession.{name}"
         setattr(base, name, func)
     setattr(base, _ORIGINALS, orig)
+    _construction_hooks(install=True)
+
+
+def _construction_hooks(install: bool) -> None:
+    """Naming evidence while the graph is built (see :mod:`tftrace.recorder.construction`)."""
+    try:
+        from tftrace.recorder import construction
+
+        construction.install() if install else construction.uninstall()
+    except Exception:
+        pass  # no evidence, no naming findings: never a broken program
 
 
 def unpatch_module(module: Any) -> None:
@@ -76,6 +87,7 @@ def unpatch_module(module: Any) -> None:
     for name, func in orig.items():
         setattr(base, name, func)
     delattr(base, _ORIGINALS)
+    _construction_hooks(install=False)
 
 
 class _PatchAfterImport(importlib.abc.MetaPathFinder):

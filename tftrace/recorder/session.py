@@ -32,11 +32,13 @@ from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
+    creation_location,
     short_names,
     summarize,
 )
 from tftrace.recorder.classify import GraphIndex, RunPlan, analyze_run, resolve_string
 from tftrace.tracefile import (
+    GraphGrowth,
     Header,
     RecorderError,
     RunError,
@@ -235,6 +237,9 @@ class SessionRecorder:
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
+        # Ops added between runs, by creating line: [runs, ops, first run] (graph growth)
+        self._growth: dict[str | None, list[int]] = {}
+        self._version_seen = self.graph.version
         target = _target(session)
         self._declaration = SessionRecord(
             session=self.number, graph=self.index.graph_id, kind=type(session).__name__,
@@ -271,6 +276,7 @@ class SessionRecorder:
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
         graph = self.graph
+        self._note_growth()
         targets, names = [], []
         for leaf in leaves[:fetch_count]:
             op = _leaf_op(graph, leaf)
@@ -288,7 +294,33 @@ class SessionRecorder:
         # The graph version may have moved (sync added a read op): key on the new one too.
         self._plans[key] = plan
         self._plans[key[:2] + (graph.version,)] = plan
+        self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
+
+    def _note_growth(self) -> None:
+        """Ops added to the graph since the last plan (only on a plan miss, which a new
+        graph version always is): after the first run, that is the program building ops
+        between runs. Kept as a counter per creating line, written at the session's end."""
+        version = self.graph.version
+        added = version - self._version_seen
+        self._version_seen = version
+        if added <= 0 or self.run_index == 0:
+            return
+        location = creation_location(_newest_op(self.graph))
+        entry = self._growth.get(location)
+        if entry is None:
+            if len(self._growth) >= 16:
+                location = None  # bounded: the trace says only "elsewhere"
+                entry = self._growth.get(None)
+            if entry is None:
+                entry = self._growth[location] = [0, 0, self.run_index + 1]
+        entry[0] += 1
+        entry[1] += added
+
+    def _growth_records(self) -> tuple[GraphGrowth, ...]:
+        items = sorted(self._growth.items(), key=lambda kv: (-kv[1][1], kv[1][2]))
+        return tuple(GraphGrowth(location=loc, runs=runs, ops=ops, first_run=first)
+                     for loc, (runs, ops, first) in items)
 
     # -- after the run --
 
@@ -483,7 +515,8 @@ class SessionRecorder:
                     self._end_streaks()
                 self.state.sync_graph(self.index)
             self.state.write(SessionEnd(session=self.number, runs=self.run_index,
-                                        time=time.time(), reads=tuple(sorted(self.reads))))
+                                        time=time.time(), reads=tuple(sorted(self.reads)),
+                                        graph_growth=self._growth_records()))
             self.state.session_closed()
 
     def fail(self, error: BaseException) -> None:
@@ -509,6 +542,15 @@ class SessionRecorder:
                              f"{printable(message)}\n")
         except Exception:
             pass
+
+
+def _newest_op(graph: Any) -> Any:
+    """The op created last (TensorFlow numbers ops from 2: the newest is version + 1)."""
+    try:
+        return graph._nodes_by_id[graph.version + 1]  # noqa: SLF001 - O(1), read only
+    except Exception:
+        operations = graph.get_operations()
+        return operations[-1] if operations else None
 
 
 def _target(session: Any) -> str:

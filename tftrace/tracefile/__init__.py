@@ -13,6 +13,7 @@ from tftrace.tracefile.records import (
     RunRecord,
     SaveInfo,
     SaverRecord,
+    GraphGrowth,
     SessionEnd,
     SessionRecord,
     StreakRecord,
@@ -27,8 +28,9 @@ from tftrace.tracefile.reader import RawTrace, read_trace
 from tftrace.tracefile.writer import TraceWriter
 
 __all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "Header", "ProcessRecord", "RecorderError",
-    "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd", "SessionRecord", "StreakRecord",
+    "FORMAT_NAME", "FORMAT_VERSION", "CheckpointRecord", "GraphGrowth", "Header",
+    "ProcessRecord", "RecorderError", "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd",
+    "SessionRecord", "StreakRecord",
     "StreakSample", "ValueSummary", "VariableRecord", "Write", "RunError", "InitializerInfo",
     "RawTrace", "read_trace", "TraceWriter",
 ]

@@ -239,10 +239,16 @@ class InitializerInfo:
     sources: tuple[str, ...] = ()
     checkpoint: str | None = None
     key: str | None = None
+    # Where the user's code wired this initializer when it is not the variable's own
+    # (tf.train.init_from_checkpoint's call site); optional, written only when known.
+    location: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"op": self.op, "random": list(self.random), "unseeded": list(self.unseeded),
-                "sources": list(self.sources), "checkpoint": self.checkpoint, "key": self.key}
+        d = {"op": self.op, "random": list(self.random), "unseeded": list(self.unseeded),
+             "sources": list(self.sources), "checkpoint": self.checkpoint, "key": self.key}
+        if self.location is not None:
+            d["location"] = self.location
+        return d
 
     @classmethod
     def from_json(cls, d: Any) -> "InitializerInfo":
@@ -250,7 +256,8 @@ class InitializerInfo:
         _check(d, dict, w)
         return cls(op=_req(d, "op", str, w), random=_str_list(d, "random", w),
                    unseeded=_str_list(d, "unseeded", w), sources=_str_list(d, "sources", w),
-                   checkpoint=_opt(d, "checkpoint", str, w), key=_opt(d, "key", str, w))
+                   checkpoint=_opt(d, "checkpoint", str, w), key=_opt(d, "key", str, w),
+                   location=_opt(d, "location", str, w))
 
 
 @dataclass(frozen=True)
@@ -268,15 +275,26 @@ class VariableRecord:
     collections: tuple[str, ...] = ()
     used_in: str | None = None
     device: str | None = None  # as placed in the graph, e.g. "/job:ps/task:0" (version 2)
+    # Optional construction-time evidence (written only when set; see docs/trace-format.md):
+    requested: str | None = None  # the name the user's code asked for, when it got another
+    ignored_name_scope: str | None = None  # tf.name_scope active when get_variable made it
+    update_ops: tuple[str, ...] = ()  # ops of tf.GraphKeys.UPDATE_OPS that write it
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
-                "resource": self.resource, "dtype": self.dtype,
-                "shape": None if self.shape is None else list(self.shape), "index": self.index,
-                "location": self.location, "trainable": self.trainable,
-                "initializer": None if self.initializer is None else self.initializer.to_json(),
-                "collections": list(self.collections), "used_in": self.used_in,
-                "device": self.device}
+        d = {"type": "variable", "graph": self.graph, "name": self.name, "op": self.op,
+             "resource": self.resource, "dtype": self.dtype,
+             "shape": None if self.shape is None else list(self.shape), "index": self.index,
+             "location": self.location, "trainable": self.trainable,
+             "initializer": None if self.initializer is None else self.initializer.to_json(),
+             "collections": list(self.collections), "used_in": self.used_in,
+             "device": self.device}
+        if self.requested is not None:
+            d["requested"] = self.requested
+        if self.ignored_name_scope is not None:
+            d["ignored_name_scope"] = self.ignored_name_scope
+        if self.update_ops:
+            d["update_ops"] = list(self.update_ops)
+        return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "VariableRecord":
@@ -291,7 +309,10 @@ class VariableRecord:
                    trainable=_opt(d, "trainable", bool, w),
                    initializer=None if init is None else InitializerInfo.from_json(init),
                    collections=_str_list(d, "collections", w),
-                   used_in=_opt(d, "used_in", str, w), device=_opt(d, "device", str, w))
+                   used_in=_opt(d, "used_in", str, w), device=_opt(d, "device", str, w),
+                   requested=_opt(d, "requested", str, w),
+                   ignored_name_scope=_opt(d, "ignored_name_scope", str, w),
+                   update_ops=_str_list(d, "update_ops", w))
 
 
 @dataclass(frozen=True)
@@ -595,22 +616,49 @@ class StreakRecord:
 
 
 @dataclass(frozen=True)
+class GraphGrowth:
+    """Ops added to a session's graph between its runs, by the line that created them."""
+
+    location: str | None
+    runs: int  # runs before which this line had added ops
+    ops: int  # ops it added in all
+    first_run: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "runs": self.runs, "ops": self.ops,
+                "first_run": self.first_run}
+
+    @classmethod
+    def from_json(cls, d: Any) -> "GraphGrowth":
+        w = "a graph_growth entry"
+        _check(d, dict, w)
+        return cls(location=_opt(d, "location", str, w), runs=_req(d, "runs", int, w),
+                   ops=_req(d, "ops", int, w), first_run=_opt(d, "first_run", int, w, 0))
+
+
+@dataclass(frozen=True)
 class SessionEnd:
     session: int
     runs: int
     time: float = 0.0
     reads: tuple[str, ...] = ()
+    graph_growth: tuple[GraphGrowth, ...] = ()  # optional: written only when ops were added
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "session_end", "session": self.session, "runs": self.runs,
-                "time": self.time, "reads": list(self.reads)}
+        d = {"type": "session_end", "session": self.session, "runs": self.runs,
+             "time": self.time, "reads": list(self.reads)}
+        if self.graph_growth:
+            d["graph_growth"] = [g.to_json() for g in self.graph_growth]
+        return d
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "SessionEnd":
         w = "a session_end record"
         return cls(session=_req(d, "session", int, w), runs=_opt(d, "runs", int, w, 0),
                    time=float(_opt(d, "time", (int, float), w, 0.0)),
-                   reads=_str_list(d, "reads", w))
+                   reads=_str_list(d, "reads", w),
+                   graph_growth=tuple(GraphGrowth.from_json(g)
+                                      for g in _opt(d, "graph_growth", list, w, [])))
 
 
 @dataclass(frozen=True)

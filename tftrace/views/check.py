@@ -32,8 +32,9 @@ def summary_line(diagnostics: list[Diagnostic]) -> str:
 
 
 def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str],
-                     color: bool | None = None) -> None:
-    """Write the text report to ``out`` (colour: auto-detected from ``out`` when None)."""
+                     color: bool | None = None, hidden: int = 0) -> None:
+    """Write the text report to ``out`` (colour: auto-detected from ``out`` when None);
+    ``hidden``: how many findings ``--min-severity`` left out (said, never silently)."""
     from rich.console import Console
     from rich.text import Text
 
@@ -42,8 +43,11 @@ def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str
     console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
                       soft_wrap=True, emoji=False, markup=False)
     name = printable(os.path.basename(trace_path))
+    more = (f" ({hidden} lower-severity finding{'s' if hidden != 1 else ''} hidden by "
+            f"--min-severity)" if hidden else "")
     if not diagnostics:
-        console.print(Text(f"{name}: no findings", style="green" if color else ""))
+        text = f"{name}: no findings{more}" if hidden else f"{name}: no findings"
+        console.print(Text(text, style="green" if color else ""))
         return
     for severity in reversed(SEVERITIES):
         group = [d for d in diagnostics if d.severity == severity]
@@ -54,7 +58,7 @@ def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str
         for d in group:
             console.print(_finding(d, Text))
         console.print()
-    console.print(Text(f"{name}: {summary_line(diagnostics)}", style="bold"))
+    console.print(Text(f"{name}: {summary_line(diagnostics)}{more}", style="bold"))
 
 
 def _finding(d: Diagnostic, text_cls: type) -> object:

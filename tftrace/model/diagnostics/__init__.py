@@ -29,6 +29,7 @@ def _load_rules() -> None:
         initialization,
         naming,
         restore_order,
+        training,
         values,
     )
 

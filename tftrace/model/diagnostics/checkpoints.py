@@ -12,6 +12,7 @@ exception notes and ``tftrace inspect``).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any, Iterator
 
 from tftrace.findings import match_checkpoint
@@ -48,14 +49,26 @@ def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
                                      _declared(trace, record.session))
             if not match.missing:
                 continue
+            renamed = _renamed(trace, record.session, match.missing)
+            message = (f"the restore at {record.location} (run {record.run}) failed: "
+                       + match.missing_message(path, renamed))
+            sites = (Site("restore", record.location, record.session, record.run),)
+            variables = trace.index.variables_of(record.session)
+            sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
+                           for var in sorted(renamed)[:3])
             yield Diagnostic(
                 rule="checkpoint-key-missing", severity="error",
-                variables=tuple(sorted(match.missing)),
-                message=f"the restore at {record.location} (run {record.run}) failed: "
-                        + match.missing_message(path),
-                hint=match.missing_hint(checkpoint.keys), session=record.session,
-                run=record.run, location=record.location,
-                sites=(Site("restore", record.location, record.session, record.run),))
+                variables=tuple(sorted(match.missing)), message=message,
+                hint=match.missing_hint(checkpoint.keys, renamed), session=record.session,
+                run=record.run, location=record.location, sites=sites)
+
+
+def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, str]:
+    """Missing variables that are renamed copies (``w_1`` asked for ``w``): their keys are
+    missing because of the renaming name-uniquified reports, not another model."""
+    variables = trace.index.variables_of(session)
+    return {var: variables[var].requested for var in missing
+            if var in variables and variables[var].requested}
 
 
 @rule("checkpoint-unreadable")
@@ -113,6 +126,8 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
     saved_keys = defaultdict(list)  # graph -> [(session, run, location, key set)]
     for save in index.saves:
         saved_keys[index.graph_of(save.session)].append(save)
+    reported: dict[tuple[Any, ...], list[int]] = {}  # same line, same variables -> sessions
+    pending: list[tuple[tuple[Any, ...], Diagnostic]] = []
     for saver in index.savers:
         variables = index.variables.get(saver.graph, {})
         global_vars = {n: r for n, r in variables.items() if is_global(r)}
@@ -123,6 +138,9 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
             continue
         late = sorted(n for n, r in global_vars.items() if r.index > saver.index)
         saves = [s for s in saved_keys[saver.graph] if set(s.keys) == set(saver.keys)]
+        # Only saves that ran while the late variables existed left them out (a graph
+        # can grow after the last save: an optimizer added for a later session).
+        saves = [s for s in saves if set(late) & set(index.variables_while_open(s.session))]
         if not late or not saves:
             continue
         slots = [n for n in late if is_optimizer_state(n)]
@@ -136,8 +154,28 @@ def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
                         f"from scratch")
         hint = ("Build the Saver after the whole model and the optimizer (after minimize() "
                 "and the global step), or pass var_list explicitly.")
-        yield Diagnostic(rule="not-in-saver", severity="warning", variables=tuple(late),
-                         message=message, hint=hint, session=first.session, run=first.run,
-                         location=saver.location,
-                         sites=(Site("saver created", saver.location),
-                                Site("saved", first.location, first.session, first.run)))
+        # The same code building the graph again (resume, evaluation) gives the same
+        # finding word for word: say it once, naming every session it applies to.
+        same = (saver.location, saver.name, tuple(late))
+        if same in reported:
+            reported[same].append(first.session)
+            # Reported at the latest graph (the resumed run, the one views open on).
+            pending = [(k, d if k != same else replace(
+                d, session=first.session, run=first.run,
+                sites=(d.sites[0], Site("saved", first.location, first.session, first.run))))
+                for k, d in pending]
+            continue
+        reported[same] = [first.session]
+        pending.append((same, Diagnostic(
+            rule="not-in-saver", severity="warning", variables=tuple(late),
+            message=message, hint=hint, session=first.session, run=first.run,
+            location=saver.location,
+            sites=(Site("saver created", saver.location),
+                   Site("saved", first.location, first.session, first.run)))))
+    for same, diagnostic in pending:
+        sessions = reported[same]
+        if len(sessions) > 1:
+            diagnostic = replace(diagnostic, message=diagnostic.message + (
+                f" (the same Saver line built the graphs of sessions "
+                f"{', '.join(map(str, sessions[:-1]))} and {sessions[-1]})"))
+        yield diagnostic

@@ -8,8 +8,10 @@ from tftrace.model.events import Event
 from tftrace.model.index import TraceIndex
 
 # Optimizer slot variables and accumulators, named the way tf.compat.v1 optimizers name them.
+# BERT's AdamWeightDecayOptimizer names its slots <variable>/adam_m and /adam_v.
 _SLOT = re.compile(r"/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Adadelta|"
-                   r"Adadelta_\d+|Ftrl|Ftrl_\d+|ProximalAdagrad|ExponentialMovingAverage)$")
+                   r"Adadelta_\d+|Ftrl|Ftrl_\d+|ProximalAdagrad|ExponentialMovingAverage|"
+                   r"adam_m|adam_v)$")
 _OPTIMIZER_STATE = re.compile(r"(^|/)(beta1_power|beta2_power)(_\d+)?$")
 
 

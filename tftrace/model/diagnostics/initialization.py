@@ -18,6 +18,7 @@ from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, uninitia
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.common import is_local, session_timelines
+from tftrace.model.events import FEED
 
 
 
@@ -146,7 +147,8 @@ def never_initialized(trace: Any) -> Iterator[Diagnostic]:
         for record in index.failed_runs:
             if record.session == number:
                 touched.update(record.reads)
-        untouched = sorted(n for n in index.variables_of(number) if n not in touched)
+        # Only variables that existed while the session was open are its business.
+        untouched = sorted(n for n in index.variables_while_open(number) if n not in touched)
         if not untouched:
             continue
         message = (f"{plural(len(untouched), 'variable')} of session {number}'s graph "
@@ -169,8 +171,9 @@ def unseeded_random_init(trace: Any) -> Iterator[Diagnostic]:
         if record is None or record.initializer is None or not record.initializer.unseeded:
             continue
         origins = [e for e in events if e.is_origin]
-        # Only when the random value is what the variable went on with.
-        if origins and origins[-1].kind == "initializer":
+        # Only when the random value is what the variable went on with (not when the
+        # initial value was fed: feed_dict={...Initializer/...: weights}).
+        if origins and origins[-1].kind == "initializer" and FEED not in origins[-1].sources:
             found[session].append((name, record, origins[-1]))
     for session, items in sorted(found.items()):
         variables = tuple(sorted(n for n, _, _ in items))

@@ -80,25 +80,83 @@ def restored_partially(trace: Any) -> Iterator[Diagnostic]:
                 runs[(session, run)].append(event)
     for (session, run), events in sorted(runs.items()):
         restored = {e.variable for e in events}
-        graph_vars = [n for n, r in index.variables_of(session).items() if is_global(r)]
-        others = sorted(n for n in graph_vars if n not in restored)
+        variables = index.variables_while_open(session)
+        graph_vars = [n for n, r in variables.items() if is_global(r)]
+        others = [n for n in graph_vars if n not in restored]  # in creation order
         if not others:
             continue
         checkpoints = sorted({e.checkpoint for e in events if e.checkpoint})
         slots = [n for n in others if is_optimizer_state(n)]
-        message = (f"the restore at {events[0].location} (run {run}) loaded "
-                   f"{len(restored)} of {len(graph_vars)} variables from "
-                   f"{names(checkpoints) or 'a checkpoint'}; the other {len(others)} "
-                   f"({names(others)}) get their values elsewhere")
+        model = [n for n in others if not is_optimizer_state(n)]
+        location = events[0].location
+        wired = _wired_sites(variables, events)
+        what = (f"the restore wired by tf.train.init_from_checkpoint at {names(wired, 2)} "
+                f"and run by the initializer at {location}" if wired else
+                f"the restore at {location}")
+        message = (f"{what} (run {run}) loaded {len(restored)} of "
+                   f"{len(graph_vars)} variables from {names(checkpoints) or 'a checkpoint'}"
+                   f"; not restored (missing keys): {_not_restored_text(model, slots)}")
+        unused = _unused_keys(index, events)
+        if unused:
+            message += (f"; checkpoint keys no variable used (unexpected keys): "
+                        f"{_grouped_keys(unused)}")
         hint = ("Fine when intended (a new head on a pretrained encoder): give the others "
                 "values with tf.compat.v1.variables_initializer(...) — never with the global "
                 "initializer after the restore.")
         if slots:
             hint += f" Note: {plural(len(slots), 'optimizer slot')} start fresh."
+        sites = tuple(Site("wired by tf.train.init_from_checkpoint", loc) for loc in wired) \
+            + (Site("restored", location, session, run),)
         yield Diagnostic(rule="restored-partially", severity="info",
                          variables=tuple(sorted(restored)), message=message, hint=hint,
-                         session=session, run=run, location=events[0].location,
-                         sites=(Site("restored", events[0].location, session, run),))
+                         session=session, run=run, location=location, sites=sites)
+
+
+def _wired_sites(variables: dict[str, Any], events: list[Event]) -> list[str]:
+    """Where init_from_checkpoint wired the initializers that did these restores."""
+    found = set()
+    for e in events:
+        init = variables[e.variable].initializer if e.variable in variables else None
+        if init is not None and init.location and e.op == init.op:
+            found.add(init.location)
+    return sorted(found)
+
+
+def _not_restored_text(model: list[str], slots: list[str]) -> str:
+    """Model variables by name first (the news), optimizer state only counted."""
+    parts = []
+    if model:
+        parts.append(f"{plural(len(model), 'model variable')} ({names(model)})")
+    if slots:
+        parts.append(plural(len(slots), "optimizer slot"))
+    one = len(model) + len(slots) == 1
+    return " and ".join(parts) + (" — it gets its value elsewhere" if one else
+                                  " — they get their values elsewhere")
+
+
+def _unused_keys(index: Any, events: list[Event]) -> list[str]:
+    """Keys of the restored checkpoints that no variable of this restore used: the
+    "unexpected keys" of a partial load (e.g. a pretraining head left behind)."""
+    used: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if e.checkpoint and e.key:
+            used[e.checkpoint].add(e.key)
+    out = []
+    for path, keys in sorted(used.items()):
+        record = index.checkpoints.get(path)
+        if record is not None and not record.error:
+            out.extend(k for k in sorted(record.keys) if k not in keys)
+    return out
+
+
+def _grouped_keys(keys: list[str], limit: int = 6) -> str:
+    """``cls/* (4 keys), global_step``: keys grouped by their top scope."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        groups[key.split("/", 1)[0] if "/" in key else key].append(key)
+    parts = [f"{scope}/* ({plural(len(ks), 'key')})" if len(ks) > 1 or ks[0] != scope
+             else scope for scope, ks in sorted(groups.items())]
+    return names(parts, limit)
 
 
 @rule("restore-discards-updates")
