@@ -1,6 +1,7 @@
 """Bad input of every kind is one line and exit status 2; huge names still draw."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,21 +15,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LONG = "scope/" + "x" * 100_000
 
 
-def long_names_trace(tmp_path):
+def long_names_trace(tmp_path, name=LONG):
     """A committed trace whose variable and call site are 100 000 characters long."""
     with open(os.path.join(ROOT, "tests", "data", "reinit.jsonl"), encoding="utf-8") as f:
         text = f.read()
-    text = text.replace('"step"', f'"{LONG}"').replace('"counter.py:11"',
-                                                      f'"{"c" * 100_000}.py:11"')
+    text = text.replace('"step"', json.dumps(name)).replace('"counter.py:11"',
+                                                           f'"{"c" * 100_000}.py:11"')
     path = tmp_path / "long.jsonl"
     path.write_text(text, encoding="utf-8")
     return str(path)
 
 
-def test_a_huge_name_gives_dot_text_that_graphviz_accepts(tmp_path, capsys):
-    assert main(["render", long_names_trace(tmp_path), "-o", "-"]) == 0
+@pytest.mark.parametrize("name", [LONG, "q/" + '"<&\\' * 25_000], ids=["plain", "escapes"])
+def test_a_huge_name_gives_dot_text_that_graphviz_accepts(tmp_path, capsys, name):
+    assert main(["render", long_names_trace(tmp_path, name), "-o", "-"]) == 0
     source = capsys.readouterr().out
-    assert "scope/xxx" in source and LONG not in source
+    assert name[:2] in source and LONG not in source
     assert max(len(line) for line in source.splitlines()) < 16_384
     if shutil.which("dot"):
         result = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True,
