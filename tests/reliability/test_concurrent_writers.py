@@ -6,6 +6,7 @@ on stderr. Both traces stay whole and load without a "cut short" note.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -48,23 +49,34 @@ def assert_only(path, who):
     assert not read_trace(path).truncated
 
 
+ENV = dict(os.environ, PYTHONPATH=ROOT)
+
+
+@contextlib.contextmanager
+def another_process_writing(path):
+    """Another process (writer "A") holding ``path`` open for the block; yields a list that
+    gets its stdout (the path it wrote) once it finished."""
+    other = subprocess.Popen([sys.executable, "-c", WRITER, path, "A", "wait"], env=ENV,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    finished = []
+    try:
+        assert other.stdout.readline() == "ready\n"
+        yield finished
+        finished.append(other.communicate("go\n", timeout=60)[0])
+    finally:
+        other.kill()
+        other.wait()
+    assert other.returncode == 0
+
+
 @pytest.mark.skipif(os.name != "posix", reason="the lock is flock(2)")
 def test_a_second_process_on_the_same_path_writes_a_sibling_and_says_so(tmp_path):
-    env = dict(os.environ, PYTHONPATH=ROOT)
     path = str(tmp_path / "trace.json")
-    first = subprocess.Popen([sys.executable, "-c", WRITER, path, "A", "wait"], env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert first.stdout.readline() == "ready\n"
-        second = subprocess.run([sys.executable, "-c", WRITER, path, "B", "go"], env=env,
+    with another_process_writing(path) as finished:
+        second = subprocess.run([sys.executable, "-c", WRITER, path, "B", "go"], env=ENV,
                                 capture_output=True, text=True, timeout=60)
-        first.stdin.write("go\n")
-        first.stdin.flush()
-        out, _ = first.communicate(timeout=60)
-    finally:
-        first.kill()
-        first.wait()
-    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    out = finished[0]
+    assert second.returncode == 0, second.stderr
     sibling = second.stdout.strip()
     assert re.fullmatch(re.escape(str(tmp_path)) + r"/trace\.\d+\.json", sibling)
     assert second.stderr == (f"tftrace: {path} is being written by another process; this "
@@ -130,19 +142,11 @@ def test_renaming_a_trace_moves_it_with_its_lock(tmp_path, capfd):
 
 @pytest.mark.skipif(os.name != "posix", reason="the lock is flock(2)")
 def test_a_rename_never_replaces_another_processs_live_trace(tmp_path):
-    env = dict(os.environ, PYTHONPATH=ROOT)
     taken = str(tmp_path / "worker0.json")
-    other = subprocess.Popen([sys.executable, "-c", WRITER, taken, "A", "wait"], env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert other.stdout.readline() == "ready\n"
+    with another_process_writing(taken):
         writer = TraceWriter(tmp_path / "local0.json", Header(script="B"))
         moved = writer.rename(taken)
         writer.close()
-        other.communicate("go\n", timeout=60)
-    finally:
-        other.kill()
-        other.wait()
     assert moved == str(tmp_path / f"worker0.{os.getpid()}.json")
     assert_only(taken, "A")
     assert lines_of(moved)[0]["script"] == "B"
