@@ -29,7 +29,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
-from tftrace.model.display import printable
+from tftrace.escape import printable
 from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
@@ -146,9 +146,9 @@ class TraceState:
             if self.provisional:
                 path, complete = cluster.expand(self.requested, record)
                 if path != self.path:
-                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-                    os.replace(self.path, path)  # the open file moves with its name
-                    self.path = self.writer.path = path
+                    # The open file moves with its name; never over another process's
+                    # live trace (the writer picks a sibling then, and says so).
+                    self.path = self.writer.rename(path)
                 self.provisional = not complete
             reopened = self.writer.closed
             if reopened:
@@ -617,7 +617,8 @@ class SessionRecorder:
             pass
         try:
             sys.stderr.write(f"tftrace: internal error; stopped recording session "
-                             f"{self.number} (your program is not affected): {message}\n")
+                             f"{self.number} (your program is not affected): "
+                             f"{printable(message)}\n")
         except Exception:
             pass
 
@@ -809,7 +810,7 @@ def attach(session: Any, trace: str | os.PathLike[str] | None) -> SessionRecorde
     except Exception as e:
         session.__dict__["_tftrace_recorder"] = None
         sys.stderr.write(f"tftrace: internal error; not recording this session (your program "
-                         f"is not affected): {type(e).__name__}: {e}\n")
+                         f"is not affected): {type(e).__name__}: {printable(e)}\n")
         return None
     session.__dict__["_tftrace_recorder"] = recorder
     return recorder
