@@ -11,7 +11,7 @@ help:
 	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain, check and render it"
 	@echo "make test   - run the whole test suite"
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
-	@echo "make bench  - run the benchmarks"
+	@echo "make bench  - run the benchmarks (a few minutes; docs/benchmarks.md)"
 
 # Re-install when the project's dependencies change. TensorFlow comes as tensorflow-cpu:
 # the `tf` extra names `tensorflow` (GPU-capable, for users who want that), which would
@@ -47,7 +47,12 @@ demo: $(STAMP) dot
 test: $(STAMP) dot
 	$(PY) -m pytest -q
 
+# The recorder's benchmarks take a few minutes (step counts are flags: see each --help);
+# every figure is a ratio against a baseline measured in the same process.
 bench: $(STAMP)
+	$(PY) benchmarks/loops.py
+	$(PY) benchmarks/bert.py
+	$(PY) benchmarks/peers.py
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/check.py
 	$(PY) benchmarks/render.py

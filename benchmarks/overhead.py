@@ -69,7 +69,7 @@ def bookkeeping_us(sess, train, loss, feed, runs: int = 20000) -> float:
     for _ in range(runs):
         plan = recorder.before(fetches, feed)
         # A streak step at a count that is not a power of two: no value read.
-        streak = recorder._streaks.get(plan.id)
+        streak = recorder._streaks.get(plan.streak_key)
         if streak is not None and streak.count & (streak.count + 1) == 0:
             streak.count += 1
         recorder.after(plan, feed, 0.0)

@@ -36,7 +36,15 @@ def load(path: str) -> "Any":
 def __getattr__(name: str) -> Any:
     # Module-level __getattr__ (PEP 562) keeps `import tftrace` free of TensorFlow.
     if name in _RECORDER_NAMES:
-        from tftrace.recorder import session
+        try:
+            from tftrace.recorder import session
+        except ImportError as e:
+            if (e.name or "").partition(".")[0] != "tensorflow":
+                raise
+            from tftrace.recorder import TENSORFLOW_MISSING
+
+            # One clear line instead of a traceback from inside the recorder.
+            raise ImportError(TENSORFLOW_MISSING, name="tensorflow") from None
 
         return getattr(session, name)
     if name == "Trace":

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_args(parser, argv)
     if not hasattr(args, "handler"):  # bare `tftrace`: the help, not just a usage error
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -90,28 +90,90 @@ def _command(commands: argparse._SubParsersAction, name: str, summary: str, desc
 def _add_run(commands: argparse._SubParsersAction) -> None:
     parser = _command(
         commands, "run", "run a Python script with every TensorFlow session traced",
-        "Run SCRIPT as `python SCRIPT ARGS` would, recording every tf.compat.v1 session "
-        "into one trace file. The script needs no change; its output and exit code are "
-        "its own. Everything after SCRIPT goes to the script untouched.",
+        "Run SCRIPT as `python SCRIPT ARGS` would (or MODULE as `python -m MODULE ARGS` "
+        "would), recording every tf.compat.v1 session into one trace file. The program "
+        "needs no change; its output, exceptions, signals and exit status are its own. "
+        "Everything after SCRIPT (or -m MODULE) goes to the program untouched, '--' "
+        "included; a '--' before SCRIPT ends tftrace's own options. Recording needs "
+        "TensorFlow.",
         _examples("tftrace run train.py                  # writes ./tftrace.json",
                   "tftrace run -o finetune.json finetune.py --lr 0.01 -o out/",
+                  "tftrace run -o eval.json -m mypackage.evaluate --split test",
+                  "tftrace run -o t.json -- -weird-name.py   # a script named like an option",
                   "tftrace explain finetune.json encoder/w   # then ask about a variable"),
         _run)
+    parser.usage = "tftrace run [-h] [-o TRACE] (SCRIPT | -m MODULE) [ARGS ...]"
+    parser.set_defaults(run_parser=parser)  # for its usage errors, which need the program
     parser.add_argument("-o", "--output", metavar="TRACE", default="tftrace.json",
                         help="the trace file to write (default: tftrace.json); may hold "
                         "{job}, {task}, {pid}, {host}, e.g. traces/{job}{task}.json: one "
                         "launch line for every task of a cluster")
-    parser.add_argument("script", metavar="SCRIPT", help="the Python script to run")
-    # REMAINDER: once SCRIPT is seen, every later word (even -o or --help) is the script's.
-    parser.add_argument("args", metavar="ARGS", nargs=argparse.REMAINDER,
-                        help="arguments passed to the script")
+    # Shown by --help only: the words after tftrace's own options are split off by hand
+    # (split_run_words), because argparse drops or misplaces '--' and cannot stop at -m.
+    parser.add_argument("-m", dest="module", metavar="MODULE",
+                        help="run a module (a package's __main__) as python -m does")
+    parser.add_argument("script", metavar="SCRIPT", nargs="?",
+                        help="the Python script to run")
+    parser.add_argument("args", metavar="ARGS", nargs="*",
+                        help="arguments passed to the script or module")
+
+
+def _parse_args(parser: argparse.ArgumentParser,
+                argv: Sequence[str] | None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] != ["run"]:
+        return parser.parse_args(argv)
+    own, program = split_run_words(argv[1:])
+    args = parser.parse_args(["run", *own])
+    args.program = program
+    return args
+
+
+def split_run_words(words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``run``'s words → (tftrace's options, the program: ``[SCRIPT, *ARGS]`` or
+    ``["-m", MODULE, *ARGS]``). Every word after SCRIPT or MODULE is the program's, as with
+    ``python``; a ``--`` before SCRIPT only ends tftrace's options.
+
+    >>> split_run_words(["-o", "t.json", "train.py", "--", "-o", "x"])
+    (['-o', 't.json'], ['train.py', '--', '-o', 'x'])
+    >>> split_run_words(["-m", "pkg.train", "--epochs", "3"])
+    ([], ['-m', 'pkg.train', '--epochs', '3'])
+    """
+    own, i = [], 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            return own, list(words[i + 1:])
+        if word in ("-o", "--output"):
+            own += words[i:i + 2]
+            i += 2
+        elif word == "-m":
+            return own, list(words[i:])
+        elif word.startswith("-m"):  # python -mpkg.mod
+            return own, ["-m", word[2:], *words[i + 1:]]
+        elif word.startswith("-") and word != "-":  # -h, -oTRACE, --output=TRACE, typos
+            own.append(word)
+            i += 1
+        else:
+            return own, list(words[i:])
+    return own, []
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Imported here: the launcher belongs to the recorder, and `explain` must not pay for it.
+    # The launcher is imported in the branches: it belongs to the recorder, and `explain`
+    # must not pay for it.
+    program = args.program
+    if program[:1] == ["-m"]:
+        if len(program) < 2 or not program[1]:
+            args.run_parser.error("-m needs a module name: tftrace run -m MODULE [ARGS ...]")
+        from tftrace.recorder.launcher import run_module
+
+        return run_module(args.output, program[1], program[2:])
+    if not program:
+        args.run_parser.error("name the script to run (SCRIPT), or -m MODULE")
     from tftrace.recorder.launcher import run_script
 
-    return run_script(args.output, args.script, list(args.args))
+    return run_script(args.output, program[0], program[1:])
 
 
 # --- tftrace explain --------------------------------------------------------------------
@@ -495,6 +557,8 @@ def _load(paths: str | Sequence[str]) -> Trace:
     trace = Trace.load(paths[0]) if len(paths) == 1 else Trace.merge(paths)
     if trace.truncated:
         print(f"tftrace: note: {TRUNCATED_NOTE}", file=sys.stderr)
+    elif trace.unclosed_note:  # killed without a torn line (SIGKILL between two runs)
+        print(f"tftrace: note: {trace.unclosed_note}", file=sys.stderr)
     return trace
 
 

@@ -140,6 +140,10 @@ def test_trace_survives_sigkill_after_a_restore(tmp_path):
     assert got["origin"]["checkpoint"] == str(tmp_path / "model.ckpt")
     assert [e["kind"] for e in got["events"]] == ["initializer", "restore", "update"]
     assert got["events"][-1]["count"] >= 8  # streak records at counts 1, 2, 4, 8
+    # ... and it does not read as complete: the killed session never closed
+    assert trace.unclosed_sessions == [2] and "lower bounds" in trace.unclosed_note
+    check = run([sys.executable, "-m", "tftrace", "check", "t.json"], cwd=tmp_path)
+    assert "tftrace: note: session 2 never closed" in check.stderr
 
 
 OWN_ERROR = """

@@ -8,25 +8,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tftrace.escape import printable
 from tftrace.tracefile import ValueSummary
+
+__all__ = ["DIGEST_CHARS", "printable", "format_number", "format_shape", "format_values", "format_summary"]
 
 #: How many hex digits of a value digest are shown; enough to tell values apart by eye.
 DIGEST_CHARS = 8
-
-
-def printable(text: Any) -> str:
-    """``text`` with control and other invisible characters written as escapes.
-
-    >>> printable("dense/kernel")
-    'dense/kernel'
-    >>> printable("x\\x1b[2Jy\\n")
-    'x\\\\x1b[2Jy\\\\n'
-    """
-    text = str(text)
-    if text.isprintable():
-        return text
-    # repr() spells each non-printable character as \\x.., \\n or \\u....; strip its quotes.
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def format_number(x: float | int | None) -> str:

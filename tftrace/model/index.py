@@ -5,6 +5,7 @@ variables and 100 000 runs must answer ``explain`` at once.
 """
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 from contextlib import contextmanager
@@ -156,10 +157,12 @@ def _build_index(raw: RawTrace) -> TraceIndex:
         index.sessions_of_graph.setdefault(declared[number].graph, []).append(number)
     # Records arrive almost in run order (a streak sits where it started), so these sorts
     # are close to linear.
-    for events in index.events.values():
-        events.sort(key=lambda e: e.run)
     for timeline in index.values.values():
         timeline.sort(key=lambda item: item[0])
+    for key, events in index.events.items():
+        events.sort(key=lambda e: e.run)
+        if len(events) > 1:
+            _merge_interleaved_streaks(index, key, events)
     return index
 
 
@@ -213,6 +216,60 @@ def _index_streak(index: TraceIndex, graph: int, streak: StreakRecord) -> None:
     for sample in streak.samples:
         for name, summary in sample.values.items():
             index.values.setdefault((streak.session, name), []).append((sample.run, summary))
+
+
+def _merge_interleaved_streaks(index: TraceIndex, key: SessionVar, events: list[Event]) -> None:
+    """One update event per stretch of interleaved update streaks of a variable.
+
+    Two run signatures that update the same variable in turn (a train op fetched with and
+    without a hook's tensors, GAN steps that both advance the global step) are two streaks
+    whose run ranges overlap; the variable saw one stretch of updates, so every view shows
+    one event: the first run to the last, the counts added, the latest sampled value.
+    Streaks that follow each other (a save between them) stay apart. Replaces the merged
+    events in ``events`` and ``events_of_run`` in place.
+    """
+    merged: list[Event] = []
+    changed = False
+    for event in events:
+        last = merged[-1] if merged else None
+        if last is not None and event.kind == "update" == last.kind and \
+                event.run <= last.last_run and (event.count > 1 or last.count > 1):
+            merged[-1] = _combined(index, key, last, event)
+            changed = True
+            _replace_in_run(index, last, merged[-1])
+            _replace_in_run(index, event, None)
+        else:
+            merged.append(event)
+    if changed:
+        events[:] = merged
+
+
+def _combined(index: TraceIndex, key: SessionVar, first: Event, second: Event) -> Event:
+    last_run = max(first.last_run or first.run, second.last_run or second.run)
+    value = _latest_value(index.values.get(key, []), last_run)
+    if value is None:
+        value = second.value if second.last_run == last_run else first.value
+    return Event(variable=first.variable, kind=first.kind, session=first.session,
+                 run=first.run, count=first.count + second.count, last_run=last_run,
+                 location=first.location, op=first.op, checkpoint=first.checkpoint,
+                 key=first.key, sources=first.sources, value=value, time=first.time)
+
+
+def _latest_value(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:
+    """The last value read at or before ``run`` (the timeline is sorted by run)."""
+    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
+    return timeline[i - 1][1] if i else None
+
+
+def _replace_in_run(index: TraceIndex, old: Event, new: Event | None) -> None:
+    of_run = index.events_of_run.get((old.session, old.run), [])
+    for i, event in enumerate(of_run):
+        if event is old:
+            if new is None:
+                del of_run[i]
+            else:
+                of_run[i] = new
+            return
 
 
 def _last_sample(streak: StreakRecord, variable: str) -> ValueSummary | None:

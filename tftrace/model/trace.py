@@ -129,6 +129,29 @@ class Trace:
         return self._index.truncated
 
     @property
+    def unclosed_sessions(self) -> list[int]:
+        """Sessions with no end record: the program was killed (SIGKILL, OOM) or is still
+        running. What the trace holds of them is true but may be incomplete: their update
+        counts are lower bounds, up to the last update streak written."""
+        return [s.number for s in self._index.sessions.values() if not s.closed]
+
+    @property
+    def unclosed_note(self) -> str | None:
+        """One line saying which sessions never closed and what that means, or None.
+
+        >>> print(Trace.load("tests/data/truncated.jsonl").unclosed_note)
+        session 1 never closed (the program was killed, or is still running): its counts ...
+        """
+        numbers = self.unclosed_sessions
+        if not numbers:
+            return None
+        which = (f"session {numbers[0]}" if len(numbers) == 1
+                 else "sessions " + ", ".join(map(str, numbers)))
+        their = "its" if len(numbers) == 1 else "their"
+        return (f"{which} never closed (the program was killed, or is still running): "
+                f"{their} counts are lower bounds, up to the last update streak written")
+
+    @property
     def sessions(self) -> list[SessionInfo]:
         return list(self._index.sessions.values())
 

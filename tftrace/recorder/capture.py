@@ -191,6 +191,23 @@ def checkpoint_contents(path: str) -> CheckpointRecord:
     return CheckpointRecord(path=path, keys=keys)
 
 
+def checkpoint_data_problem(path: str, keys: Iterable[str]) -> str | None:
+    """None when every tensor of the checkpoint reads back whole (its data shards exist,
+    are complete and pass their checksums); else the first problem, in one line. The
+    index alone (``checkpoint_contents``) says nothing about the data."""
+    from tensorflow.python.training import py_checkpoint_reader
+
+    key = None
+    try:
+        reader = py_checkpoint_reader.NewCheckpointReader(path)
+        for key in keys:
+            reader.get_tensor(key)
+    except Exception as e:
+        where = f"key {key}" if key is not None else "the checkpoint"
+        return f"cannot read {where}: {_first_line(e) or type(e).__name__}"
+    return None
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else ""

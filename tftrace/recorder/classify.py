@@ -42,6 +42,8 @@ RANDOM_OPS = frozenset({
     "ParameterizedTruncatedNormal", "RandomCrop",
 })
 FEED = "<feed>"
+_VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
+_PARTS_KEPT = 1024  # targets whose analysis a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
 # Name scopes of machinery that touches every variable: not where the user uses it.
 _MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
@@ -108,9 +110,42 @@ class GraphIndex:
         self.savers: dict[str, SaverRecord] = {}
         self.initializer_ops: dict[str, str] = {}  # initializer op name -> variable name
         self._seen_ops = 0
+        self._seen_id = -1
         self._seen_version: int | None = None
+        self._full_version = 0
+        self._indexed_restores: set[str] = set()
+        self._objects: dict[str, Any] = {}
+        self._collection_lengths: tuple[int, ...] = ()
+        # Every variable and Saver record, in the order they were made: a changed one (a
+        # replaced initializer) again. Traces copy what they have not seen yet.
+        self.records: list[VariableRecord | SaverRecord] = []
+        self.generation = 0  # bumped when an initializer is replaced: plans are stale
         self._restore_names: dict[str, list[str]] = {}
         self._update_ops_seen = 0
+        self._bits: dict[str, int] = {}
+        self._bit_names: list[str] = []
+        self._value_reads: dict[frozenset[str], ValueReads] = {}
+        self._parts: dict[Any, Any] = {}  # (target op, fed, generation) -> its analysis
+
+    def part(self, target: Any, fed: frozenset[str], analyze: Any) -> Any:
+        """``analyze(target)``, kept per target op, feed set and generation (bounded)."""
+        key = (target.name, fed, self.generation)
+        found = self._parts.get(key)
+        if found is None:
+            if len(self._parts) >= _PARTS_KEPT:
+                del self._parts[next(iter(self._parts))]
+            found = self._parts[key] = analyze(target)
+        return found
+
+    def value_reads(self, fed: frozenset[str]) -> ValueReads:
+        """The memoized read sets for runs that feed ``fed`` (the hooks' signatures of a
+        training loop share them). A handful of feed sets are kept, the oldest dropped."""
+        reads = self._value_reads.get(fed)
+        if reads is None:
+            if len(self._value_reads) >= _VALUE_READS_KEPT:
+                del self._value_reads[next(iter(self._value_reads))]
+            reads = self._value_reads[fed] = ValueReads(fed, self._bits, self._bit_names)
+        return reads
 
     def restore_names(self, restore_op: Any) -> list[str]:
         """The checkpoint keys a RestoreV2 op reads, in output order (parsed once: a
@@ -123,38 +158,79 @@ class GraphIndex:
             self._restore_names[restore_op.name] = names
         return names
 
-    def refresh(self) -> tuple[list[VariableRecord], list[SaverRecord]]:
-        """Index ops added since the last call; return the new variables and Savers."""
+    def refresh(self) -> None:
+        """Index every op added since the last full refresh (session start and end, and
+        when the graph has doubled since): the C++ op list is read whole, so this is not
+        done per run."""
         version = self.graph.version
         if version == self._seen_version:
-            return [], []
-        self._seen_version = version
+            return
+        self._seen_version = self._full_version = version
         ops = self.graph.get_operations()
         new_ops = ops[self._seen_ops:]
         self._seen_ops = len(ops)
-        var_objects = self._variable_objects()
-        memberships = self._memberships()
-        new_vars = []
-        restore_ops = []
+        if ops:
+            self._seen_id = ops[-1]._id  # noqa: SLF001 - ids grow with creation order
+        self._index_ops(new_ops)
+
+    def refresh_closure(self, closure: list[Any]) -> None:
+        """Index the ops of a run's closure that the index has not seen: what a new plan
+        needs (its variables declared, their initializers known) in time linear in the
+        closure, however large the graph has grown. Ops outside every closure wait for the
+        next full refresh."""
+        version = self.graph.version
+        if version == self._seen_version:
+            return
+        if version >= 2 * self._full_version + 1024:  # amortized: the graph doubled
+            self.refresh()
+            return
+        self._seen_version = version
+        seen_id = self._seen_id
+        self._index_ops([op for op in closure if op._id > seen_id])  # noqa: SLF001
+
+    def _index_ops(self, new_ops: list[Any]) -> None:
+        """Variables, Savers and replaced initializers among ``new_ops`` (each op once)."""
+        self._refresh_objects()
+        restore_ops, assigns, new_variables = [], [], []
         for op in new_ops:
-            if op.type in VARIABLE_OPS:
-                info = self._index_variable(op, var_objects.get(op.name), memberships)
-                self.variables[info.name] = info
-                new_vars.append(info.record)
-            elif op.type in RESTORE_OPS:
+            op_type = op.type
+            if op_type in VARIABLE_OPS:
+                if op.name not in self.variables:
+                    new_variables.append(op)
+            elif op_type in ASSIGN_OPS:
+                assigns.append(op)
+            elif op_type in RESTORE_OPS and op.name not in self._indexed_restores:
+                self._indexed_restores.add(op.name)
                 restore_ops.append(op)
-        # Initializers can be replaced after creation (init_from_checkpoint): re-check the
-        # initializer of every known variable whose Python object says otherwise.
-        for name, obj in var_objects.items():
-            info = self.variables.get(name)
-            init = _initializer_op(obj)
-            if info is not None and init is not None and info.initializer_op is not init:
-                self._set_initializer(info, init)
-                if info.record not in new_vars:
-                    new_vars.append(info.record)
-        new_savers = [s for s in (self._index_saver(op) for op in restore_ops) if s is not None]
-        new_vars.extend(r for r in self._index_update_ops() if r not in new_vars)
-        return new_vars, new_savers
+        if new_variables:
+            memberships = self._memberships()
+            for op in new_variables:
+                info = self._index_variable(op, self._objects.get(op.name), memberships)
+                self.variables[info.name] = info
+                self.records.append(info.record)
+        # Initializers can be replaced after creation (init_from_checkpoint): the new
+        # initializer is a new assign op, which the variable's Python object now names.
+        for op in assigns:
+            var_op = variable_op_of(op.inputs[0])
+            info = None if var_op is None else self.variables.get(var_op.name)
+            if info is None or info.initializer_op is op:
+                continue
+            if _initializer_op(self._objects.get(info.name)) is op:
+                self._set_initializer(info, op)
+                self.records.append(info.record)
+                self.generation += 1
+        for op in restore_ops:
+            saver = self._index_saver(op)
+            if saver is not None:
+                self.records.append(saver)
+        self.records.extend(self._index_update_ops())
+
+    def _refresh_objects(self) -> None:
+        """Python Variable objects by op name, re-read only when a collection changed."""
+        lengths = tuple(len(self.graph.get_collection_ref(key)) for key in COLLECTIONS)
+        if lengths != self._collection_lengths:
+            self._collection_lengths = lengths
+            self._objects = self._variable_objects()
 
     def _index_update_ops(self) -> list[VariableRecord]:
         """Mark the variables that ops of ``tf.GraphKeys.UPDATE_OPS`` write (batch-norm
@@ -269,19 +345,18 @@ class GraphIndex:
         return None
 
     def read_tensor(self, name: str) -> Any | None:
-        """A side-effect-free tensor holding the variable's value; created when missing."""
+        """A side-effect-free tensor holding the variable's value, or None.
+
+        None for a resource variable that nothing reads without control inputs (raw
+        ``VarHandleOp`` users): reading it would take a ``ReadVariableOp`` of our own, and
+        the recorder never adds ops to the user's graph (``get_operations()``, the saved
+        meta graph). Its writes are recorded without a value.
+        """
         info = self.variables.get(name)
         if info is None:
             return None
-        if info.read_tensor is None and not self.graph.finalized:
-            from tensorflow.python.ops import gen_resource_variable_ops
-
-            # Resource variables built without a read op (rare: raw VarHandleOp users).
-            # Adding one op to a graph that is not finalized changes nothing the program sees.
-            with self.graph.as_default(), self.graph.name_scope(None):
-                info.read_tensor = gen_resource_variable_ops.read_variable_op(
-                    info.op.outputs[0], info.op.get_attr("dtype"),
-                    name="tftrace_read/" + info.name.replace("/", "_"))
+        if info.read_tensor is None and info.op.type == "VarHandleOp":
+            info.read_tensor = self._find_read_tensor(info.op)  # one may exist by now
         return info.read_tensor
 
     def _index_saver(self, restore_op: Any) -> SaverRecord | None:
@@ -480,11 +555,6 @@ def upstream(starts: Iterable[Any], fed: frozenset[str], control: bool = False,
     return out, reached_feed
 
 
-def _reads_through(op: Any) -> bool:
-    """Follow a value's inputs, but not past a variable or an op that only inspects one."""
-    return op.type not in VARIABLE_OPS and op.type not in NON_READS
-
-
 def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
     """Ops the value of ``value`` is computed from (data inputs only; stops at feeds)."""
     if value.name in fed:
@@ -492,12 +562,125 @@ def _value_ancestors(value: Any, fed: frozenset[str]) -> list[Any]:
     return upstream([value.op], fed, expand=lambda op: op.type not in NON_READS)[0]
 
 
-def _value_reads(value: Any, fed: frozenset[str]) -> tuple[set[str], bool]:
-    """Variables whose values ``value`` is computed from, and whether a feed is involved."""
-    if value.name in fed:
-        return set(), True
-    ops, uses_feed = upstream([value.op], fed, expand=_reads_through)
-    return {op.name for op in ops if op.type in VARIABLE_OPS}, uses_feed
+_FEED_BIT = 1  # bit 0 of a read set: a fed tensor is involved; variables from bit 1 on
+
+
+class ValueReads:
+    """For every op, the variables its value is computed from, as an int bitset, memoized.
+
+    One pass over what the writes' values depend on, whatever the number of writes: each op
+    is expanded once (not past a variable or an op that only inspects one; fed tensors
+    cut the walk and set the feed bit) and its set is the union of its inputs' sets. While loops
+    make cycles (Merge <- NextIteration); the ops of a cycle share one set, found with
+    Tarjan's strongly connected components, iteratively (graphs are deeper than Python's
+    recursion limit). An op's inputs never change once it exists, so the memo stays valid
+    while the graph grows; it is kept per set of fed tensors.
+    """
+
+    def __init__(self, fed: frozenset[str], bits: dict[str, int], names: list[str]):
+        self.fed = fed
+        self._bits = bits  # variable op name -> bit (shared by every ValueReads of a graph)
+        self._names = names  # bit -> variable op name
+        self._memo: dict[str, int] = {}
+        self._sources: dict[int, tuple[tuple[str, ...], bool]] = {}
+
+    def bit(self, name: str) -> int:
+        bit = self._bits.get(name)
+        if bit is None:
+            bit = self._bits[name] = 1 << (len(self._names) + 1)
+            self._names.append(name)
+        return bit
+
+    def of_tensor(self, value: Any) -> int:
+        """The read set of ``value`` (``_FEED_BIT`` alone when it is fed)."""
+        if value.name in self.fed:
+            return _FEED_BIT
+        return self.of(value.op)
+
+    def sources(self, bits: int) -> tuple[tuple[str, ...], bool]:
+        """A read set as (sorted variable names, whether a feed is involved)."""
+        found = self._sources.get(bits)
+        if found is None:
+            names, rest, position = [], bits >> 1, 0
+            while rest:
+                if rest & 1:
+                    names.append(self._names[position])
+                rest >>= 1
+                position += 1
+            found = self._sources[bits] = (tuple(sorted(names)), bool(bits & _FEED_BIT))
+        return found
+
+    def _expand(self, op: Any) -> tuple[int, list[Any]]:
+        op_type = op.type
+        if op_type in VARIABLE_OPS:
+            return self.bit(op.name), []
+        if op_type in NON_READS:
+            return 0, []
+        own, parents, fed = 0, [], self.fed
+        for tensor in op.inputs:
+            if tensor.name in fed:
+                own |= _FEED_BIT
+            else:
+                parents.append(tensor.op)
+        return own, parents
+
+    def of(self, root: Any) -> int:
+        memo = self._memo
+        found = memo.get(root.name)
+        if found is not None:
+            return found
+        order: dict[str, int] = {}  # Tarjan's discovery index
+        low: dict[str, int] = {}
+        acc: dict[str, int] = {}  # own bits + bits of finished parents
+        on_stack: list[str] = []
+        on_stack_set: set[str] = set()
+
+        def push(op: Any) -> Any:
+            name = op.name
+            order[name] = low[name] = len(order)
+            own, parents = self._expand(op)
+            acc[name] = own
+            on_stack.append(name)
+            on_stack_set.add(name)
+            return name, iter(parents)
+
+        frames = [push(root)]
+        while frames:
+            name, parents = frames[-1]
+            descended = False
+            for parent in parents:
+                parent_name = parent.name
+                done = memo.get(parent_name)
+                if done is not None:
+                    acc[name] |= done
+                elif parent_name not in order:
+                    frames.append(push(parent))
+                    descended = True
+                    break
+                elif parent_name in on_stack_set:  # a cycle: same component
+                    if order[parent_name] < low[name]:
+                        low[name] = order[parent_name]
+            if descended:
+                continue
+            frames.pop()
+            if low[name] == order[name]:  # the root of a component: all of it is known
+                members, bits = [], 0
+                while True:
+                    member = on_stack.pop()
+                    on_stack_set.discard(member)
+                    members.append(member)
+                    bits |= acc[member]
+                    if member == name:
+                        break
+                for member in members:
+                    memo[member] = bits
+                if frames:
+                    acc[frames[-1][0]] |= bits
+            elif frames:
+                parent_frame = frames[-1][0]
+                if low[name] < low[parent_frame]:
+                    low[parent_frame] = low[name]
+        return memo[root.name]
 
 
 # --- run plans ---------------------------------------------------------------------------
@@ -529,21 +712,69 @@ class RunPlan:
     keepalive: Any = None  # the fetch/feed objects whose ids form the cache key
     id: int = 0
     written: tuple[str, ...] = ()
+    streak_key: int = 0  # runs whose plans have equal shapes share a streak (session's)
     # Precomputed: they are tested on every run of the hot path.
     update_only: bool = field(init=False)  # a training-style run: only updates, no save
+    # Only assigns and updates, no save: repeated runs coalesce into a streak (an lr
+    # schedule assigned from a feed each step as much as a train op).
+    streakable: bool = field(init=False)
     records_something: bool = field(init=False)
+    assigned: frozenset[str] = field(init=False)  # variables given a value by an assign
 
     def __post_init__(self) -> None:
         self.records_something = bool(self.writes or self.saves)
         self.update_only = bool(self.writes) and not self.saves and all(
             w.kind == "update" for w in self.writes)
+        self.streakable = bool(self.writes) and not self.saves and all(
+            w.kind in ("update", "assign") for w in self.writes)
+        self.assigned = frozenset(w.variable for w in self.writes if w.kind == "assign")
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What the run does to variables, whatever its ops: a loop that builds a new
+        ``assign`` op each step repeats one shape under ever new signatures."""
+        return tuple((w.variable, w.kind, w.sources) for w in self.writes)
 
 
 def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -> RunPlan:
-    """Classify every variable write in the closure of ``targets`` (ops), given fed tensors."""
-    targets = list(targets)
+    """Classify every variable write in the closure of ``targets`` (ops), given fed tensors.
+
+    The closure of several targets is the union of theirs, so the analysis of each target
+    is kept (per feed set) and reused: a hook's signature (train op + loss + summary) costs
+    only the targets not seen yet. Runs that save are analysed whole (a sharded save's
+    merge op finds its parts in the closure)."""
     fed = frozenset(fed)
-    closure = _closure(targets, fed)
+    targets = list(targets)
+    parts = [index.part(target, fed, lambda t: _analyze(index, _closure([t], fed), fed, [t]))
+             for target in targets]
+    if len(parts) > 1 and any(part[1] for part in parts):
+        parts = [_analyze(index, _closure(targets, fed), fed, targets)]
+    writes: dict[tuple[str, str], PlannedWrite] = {}
+    saves: list[PlannedSave] = []
+    reads: set[str] = set(_fetched_variables(targets))
+    for part_writes, part_saves, part_reads in parts:
+        writes.update(part_writes)
+        saves.extend(part_saves)
+        reads.update(part_reads)
+    if len(parts) > 1:  # a write op fetched itself is classified as fetched (see above)
+        for target, (part_writes, _, _) in zip(targets, parts):
+            for key, write in part_writes.items():
+                if write.op == target.name:
+                    writes[key] = write
+    ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
+    return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
+                   written=tuple(sorted({w.variable for w in ordered})))
+
+
+_Part = tuple[dict[tuple[str, str], "PlannedWrite"], list["PlannedSave"], frozenset[str]]
+
+
+def _analyze(index: GraphIndex, closure: list[Any], fed: frozenset[str],
+             fetched: list[Any]) -> _Part:
+    """The writes (by variable and op), saves and reads of the ops in ``closure``, the
+    closure of the ``fetched`` ops."""
+    index.refresh_closure(closure)  # its variables and initializers, before classifying
+    value_reads = index.value_reads(fed)
     writes: dict[tuple[str, str], PlannedWrite] = {}
     saves = []
     reads: set[str] = set()
@@ -566,14 +797,11 @@ def analyze_run(index: GraphIndex, targets: Iterable[Any], fed: Iterable[str]) -
                         if var_op is not None:
                             reads.add(var_op.name)  # e.g. ResourceGather
             continue
-        for write in _classify_write(index, op, fed, targets):
+        for write in _classify_write(index, op, fed, value_reads, fetched):
             writes[(write.variable, write.op)] = write
             if write.kind == "update":
                 reads.add(write.variable)
-    reads.update(_fetched_variables(targets))
-    ordered = tuple(sorted(writes.values(), key=lambda w: (w.variable, w.op)))
-    return RunPlan(writes=ordered, saves=tuple(saves), reads=frozenset(reads),
-                   written=tuple(sorted({w.variable for w in ordered})))
+    return writes, saves, frozenset(reads)
 
 
 def _fetched_variables(targets: Iterable[Any]) -> list[str]:
@@ -588,7 +816,7 @@ def _closure(targets: Iterable[Any], fed: frozenset[str]) -> list[Any]:
 
 
 def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
-                    fetched: Any = ()) -> list[PlannedWrite]:
+                    value_reads: ValueReads, fetched: Any = ()) -> list[PlannedWrite]:
     op_type = op.type
     if op_type in ASSIGN_OPS:
         var_op = variable_op_of(op.inputs[0])
@@ -602,10 +830,11 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
             return [PlannedWrite(variable=name, kind="restore", op=op.name,
                                  key=_restore_key(index, restore_op, output_index),
                                  prefix_tensor=restore_op.inputs[0])]
-        value_reads, uses_feed = _value_reads(value, fed)
-        if name in value_reads:
+        bits = value_reads.of_tensor(value)
+        if bits & value_reads.bit(name):
             return [PlannedWrite(variable=name, kind="update", op=op.name)]
-        sources = tuple(sorted(value_reads)) + ((FEED,) if uses_feed else ())
+        names, uses_feed = value_reads.sources(bits)
+        sources = names + ((FEED,) if uses_feed else ())
         if index.initializer_ops.get(op.name) == name and not (uses_feed and op in fetched):
             # Fed initial values through an initializer group (sess.run(init, feed_dict=
             # {...Initializer/...: w}), the documented way to load weights from elsewhere)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tftrace.escape import printable
 from tftrace.findings import (
     NEVER_INITIALIZED,
     describe_uninitialized,
@@ -21,6 +22,8 @@ PREFIX = "tftrace: "
 
 
 def for_failed_run(recorder: Any, record: Any, error: BaseException) -> str | None:
+    """The note for a failed run, or None; every line escaped for the terminal, since it
+    quotes checkpoint keys and paths (untrusted: a checkpoint can come from anywhere)."""
     kind = type(error).__name__
     if kind == "FailedPreconditionError":
         return _uninitialized(recorder, record)
@@ -54,7 +57,7 @@ def _uninitialized(recorder: Any, record: Any) -> str | None:
     if any(r == NEVER_INITIALIZED for r in reasons.values()):
         text += (" Run the initializer (or restore a checkpoint) in this session before "
                  "reading them.")
-    return text
+    return printable(text)
 
 
 def _uninitialized_on_server(recorder: Any, record: Any) -> str | None:
@@ -100,4 +103,4 @@ def _restore(recorder: Any, record: Any) -> str | None:
             shapes = [f"{var} is {shape_text(d)} in the graph, {shape_text(c)} in the "
                       "checkpoint" for var, (d, c) in sorted(match.mismatched.items())]
             parts.append(f"{PREFIX}shape mismatch restoring from {path}: {names(shapes, 4)}")
-    return "\n".join(parts) or None
+    return "\n".join(printable(part) for part in parts) or None

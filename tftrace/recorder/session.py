@@ -2,9 +2,11 @@
 
 Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
 fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
-(3) only when the plan writes or saves something, records it. Training-loop runs (all
-writes are updates) are coalesced into streaks: a counter bump per step, plus a batched
-value read at steps 1, 2, 4, 8, ... so divergence is still caught.
+(3) only when the plan writes or saves something, records it. Repeated runs whose writes
+are all updates or assigns (a train op, a learning rate assigned each step) are coalesced
+into streaks, one per run shape (what the run writes, however it is fetched): a counter
+bump per step, plus a batched value read at steps 1, 2, 4, 8, ... so divergence is still
+caught. Streaks of different shapes interleave unless one assigns what the other writes.
 
 Fail-open: any exception inside tftrace disables recording for that session with one line
 on stderr; the user's run and its result or exception are never touched.
@@ -27,6 +29,7 @@ from typing import Any, Iterator
 from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
+from tftrace.escape import printable
 from tftrace.recorder import cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
@@ -48,6 +51,7 @@ from tftrace.tracefile import (
     StreakRecord,
     StreakSample,
     TraceWriter,
+    VariableRecord,
     Write,
 )
 
@@ -82,6 +86,7 @@ class TraceState:
         self.write(cluster.process_record())
         self._session_numbers = itertools.count(1)
         self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
+        self.synced: dict[int, int] = {}  # graph -> how many of its index's records synced
         self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
         # variable name -> sessions that gave it a value (for "initialized only in session 1")
         self.initialized_in: dict[str, set[int]] = {}
@@ -108,20 +113,30 @@ class TraceState:
     def write(self, record: Any, flush: bool = True) -> None:
         self.writer.write(record.to_json(), flush=flush)
 
-    def sync_graph(self, index: GraphIndex) -> None:
-        """Write variable and Saver records this trace has not seen (or that changed)."""
-        index.refresh()
+    def sync_graph(self, index: GraphIndex, full: bool = True) -> None:
+        """Write variable and Saver records this trace has not seen (or that changed):
+        the index's records since this trace's last sync, the latest of each."""
+        if full:
+            index.refresh()
         with self.lock:
-            for info in index.variables.values():
-                key = (index.graph_id, info.name)
-                if self.emitted.get(key) is not info.record:
-                    self.emitted[key] = info.record
-                    self.write(info.record, flush=False)
-            for name, saver in index.savers.items():
-                key = (index.graph_id, "saver:" + name)
-                if self.emitted.get(key) is not saver:
-                    self.emitted[key] = saver
-                    self.write(saver, flush=False)
+            position = self.synced.get(index.graph_id, 0)
+            if position == len(index.records):
+                return
+            fresh = index.records[position:]
+            self.synced[index.graph_id] = len(index.records)
+            latest: dict[str, Any] = {}
+            for record in fresh:
+                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
+                latest[name] = record
+            variables = sorted((r for r in latest.values() if isinstance(r, VariableRecord)),
+                               key=lambda r: r.index)  # creation order
+            savers = [r for r in latest.values() if not isinstance(r, VariableRecord)]
+            for record in [*variables, *savers]:
+                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
+                key = (index.graph_id, name)
+                if self.emitted.get(key) is not record:
+                    self.emitted[key] = record
+                    self.write(record, flush=False)
             self.writer.flush()
 
     def process_changed(self, record: Any) -> None:
@@ -131,9 +146,9 @@ class TraceState:
             if self.provisional:
                 path, complete = cluster.expand(self.requested, record)
                 if path != self.path:
-                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-                    os.replace(self.path, path)  # the open file moves with its name
-                    self.path = self.writer.path = path
+                    # The open file moves with its name; never over another process's
+                    # live trace (the writer picks a sibling then, and says so).
+                    self.path = self.writer.rename(path)
                 self.provisional = not complete
             reopened = self.writer.closed
             if reopened:
@@ -226,12 +241,17 @@ class SessionRecorder:
         self.number = state.new_session_number()
         self.disabled = False
         self.closed = False
+        self.finished_by_exit = False  # closed by finish_all, not by the program
+        self.warned_unrecorded = False
         self.run_index = 0
         self._lock = threading.RLock()
         self._plans: dict[Any, RunPlan] = {}
         self._plan_ids = itertools.count(1)
         self._streak_numbers = itertools.count(1)
-        self._streaks: dict[int, _Streak] = {}
+        self._streaks: dict[int, _Streak] = {}  # streak key (a plan shape) -> running streak
+        self._shapes: dict[tuple[Any, ...], int] = {}  # plan shape -> streak key
+        self._shape_numbers = itertools.count(1)
+        self._shapes_run: set[int] = set()  # assign shapes that ran once already
         self._seen_plans: set[int] = set()
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
@@ -259,18 +279,43 @@ class SessionRecorder:
         leaves: list[Any] = []
         fetch_key = _fetch_key(fetches, leaves)
         fetch_count = len(leaves)
-        key = (fetch_key, _feed_key(feed_dict, leaves), self.graph.version)
+        # No graph version in the key: an op's inputs never change, so a signature's plan
+        # stays right while the graph grows (a replaced initializer bumps the generation).
+        key = (fetch_key, _feed_key(feed_dict, leaves), self.index.generation)
         plan = self._plans.get(key)  # the hot path: a dict lookup, no lock (atomic under GIL)
-        if plan is not None and (plan.update_only or not self._streaks):
-            return plan
+        grew = self.graph.version != self._version_seen
+        if plan is not None and not grew and (not plan.records_something
+                                              or plan.streak_key in self._streaks):
+            return plan  # nothing to record, or one more run of a running streak
         with self._lock:
+            if grew:
+                self._note_growth()  # ops built between runs (graph-grows-during-session)
             plan = self._plans.get(key)
             if plan is None:
                 with self.graph.as_default():  # TF refuses graph access from outside it
                     plan = self._new_plan(key, leaves, fetch_count, feed_dict)
-            if self._streaks and plan.records_something and not plan.update_only:
-                self._end_streaks()  # sample streak values *before* this run changes them
+            if self._streaks and plan.records_something:
+                # Sample streak values *before* this run changes them.
+                if self._starts_streak(plan):
+                    self._end_streaks(self._conflicts(plan))
+                elif plan.streak_key not in self._streaks:
+                    self._end_streaks()
         return plan
+
+    def _starts_streak(self, plan: RunPlan) -> bool:
+        """Whether this run of ``plan`` is a streak's (an assign shape's first run is a
+        run record of its own, exactly as a one-off assign)."""
+        return plan.streakable and (plan.update_only or plan.streak_key in self._shapes_run)
+
+    def _conflicts(self, plan: RunPlan) -> list[_Streak]:
+        """Running streaks that cannot interleave with ``plan``'s: one of the two assigns
+        a variable the other writes. Update streaks interleave freely (GAN D/G steps, a
+        train op with and without the hooks' fetches): counts add up whatever the order,
+        while the order of a variable's assigns decides its value."""
+        return [s for s in self._streaks.values()
+                if s.plan.streak_key != plan.streak_key  # its own streak goes on
+                and (s.plan.assigned.intersection(plan.written)
+                     or plan.assigned.intersection(s.plan.written))]
 
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
@@ -287,19 +332,27 @@ class SessionRecorder:
         plan.fetch_names = short_names(str(n) for n in names)
         plan.keepalive = leaves
         plan.id = next(self._plan_ids)
-        self.state.sync_graph(self.index)
+        if plan.streakable:
+            shape = plan.shape
+            key_of_shape = self._shapes.get(shape)
+            if key_of_shape is None:
+                if len(self._shapes) >= _PLAN_CACHE_LIMIT:  # bounded: forget the oldest
+                    del self._shapes[next(iter(self._shapes))]
+                key_of_shape = self._shapes[shape] = next(self._shape_numbers)
+            plan.streak_key = key_of_shape
+        self.state.sync_graph(self.index, full=False)
         if len(self._plans) >= _PLAN_CACHE_LIMIT:
-            self._plans.clear()
-        # The graph version may have moved (sync added a read op): key on the new one too.
+            # A loop that builds ops makes a signature per step: drop the oldest plans.
+            for old in list(itertools.islice(self._plans, _PLAN_CACHE_LIMIT // 4)):
+                del self._plans[old]
         self._plans[key] = plan
-        self._plans[key[:2] + (graph.version,)] = plan
         self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
 
     def _note_growth(self) -> None:
-        """Ops added to the graph since the last plan (only on a plan miss, which a new
-        graph version always is): after the first run, that is the program building ops
-        between runs. Kept as a counter per creating line, written at the session's end."""
+        """Ops added to the graph since the last run that saw it (checked on every run, one
+        comparison): after the first run, that is the program building ops between runs.
+        Kept as a counter per creating line, written at the session's end."""
         version = self.graph.version
         added = version - self._version_seen
         self._version_seen = version
@@ -352,13 +405,17 @@ class SessionRecorder:
                 self._declare(list_devices=True)
             self.run_index += 1
             if plan.id not in self._seen_plans:
+                if len(self._seen_plans) >= _PLAN_CACHE_LIMIT:
+                    self._seen_plans.clear()  # bounded; adding reads again changes nothing
                 self._seen_plans.add(plan.id)
                 self.reads.update(plan.reads)
             if not plan.records_something:
                 return
-            if plan.update_only:
+            if plan.streak_key in self._streaks or self._starts_streak(plan):
                 self._streak_step(plan)
             else:
+                if plan.streakable:
+                    self._shapes_run.add(plan.streak_key)
                 with self.graph.as_default():
                     self._record_run(plan, feed_dict, started, None)
 
@@ -379,12 +436,12 @@ class SessionRecorder:
                 add_note(note)
 
     def _streak_step(self, plan: RunPlan) -> None:
-        streak = self._streaks.get(plan.id)
+        streak = self._streaks.get(plan.streak_key)
         if streak is None:
             streak = _Streak(number=next(self._streak_numbers), plan=plan,
                              first_run=self.run_index, location=caller_location(),
                              started=time.time())
-            self._streaks[plan.id] = streak
+            self._streaks[plan.streak_key] = streak
         streak.count += 1
         streak.last_run = self.run_index
         count = streak.count
@@ -410,15 +467,24 @@ class SessionRecorder:
             fetches=() if streak.written else plan.fetch_names,
             # The reader keeps the first record's writes; repeating them costs space only.
             writes=() if streak.written else tuple(
-                Write(variable=w.variable, kind=w.kind, op=w.op) for w in plan.writes),
+                Write(variable=w.variable, kind=w.kind, op=w.op, sources=w.sources)
+                for w in plan.writes),
             samples=tuple(streak.pending), final=final, time=streak.started,
             last_time=time.time()))
         streak.pending = []
         streak.written = True
 
-    def _end_streaks(self) -> None:
-        streaks = sorted(self._streaks.values(), key=lambda s: s.number)
-        self._streaks.clear()
+    def _end_streaks(self, which: list[_Streak] | None = None) -> None:
+        """End ``which`` (default: every running streak), sampled first if they moved."""
+        if which is None:
+            streaks = sorted(self._streaks.values(), key=lambda s: s.number)
+            self._streaks.clear()
+        else:
+            streaks = sorted(which, key=lambda s: s.number)
+            for streak in streaks:
+                del self._streaks[streak.plan.streak_key]
+        if not streaks:
+            return
         unsampled = [s for s in streaks if s.sampled_at != s.count]
         if unsampled:
             self._sample(unsampled)
@@ -518,6 +584,20 @@ class SessionRecorder:
                                         graph_growth=self._growth_records()))
             self.state.session_closed()
 
+    def unrecorded_run(self) -> None:
+        """A run after the trace was finished (a daemon thread still running at exit, or
+        a session used after ``tracing()`` ended): not recorded, and said once."""
+        if self.warned_unrecorded:
+            return
+        self.warned_unrecorded = True
+        try:
+            sys.stderr.write(
+                f"tftrace: session {self.number} ran after its trace was finished (thread "
+                f"{printable(threading.current_thread().name)}); runs from here on are not "
+                f"in {printable(self.state.path)}\n")
+        except Exception:
+            pass
+
     def fail(self, error: BaseException) -> None:
         """An internal error: stop recording this session, say so once, carry on."""
         if self.disabled:
@@ -537,7 +617,8 @@ class SessionRecorder:
             pass
         try:
             sys.stderr.write(f"tftrace: internal error; stopped recording session "
-                             f"{self.number} (your program is not affected): {message}\n")
+                             f"{self.number} (your program is not affected): "
+                             f"{printable(message)}\n")
         except Exception:
             pass
 
@@ -609,6 +690,15 @@ def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
             else:
                 leaves.append(item)
                 key.append(id(item))
+        return tuple(key)
+    if kind is dict:  # MonitoredSession's {caller: ..., hook: ...}, one loop as above
+        key = [dict]
+        for name, item in fetches.items():
+            if isinstance(item, _CONTAINERS) or item is None:
+                key.append((name, _fetch_key(item, leaves)))
+            else:
+                leaves.append(item)
+                key.append((name, id(item)))
         return tuple(key)
     if isinstance(fetches, str):
         leaves.append(fetches)
@@ -689,6 +779,8 @@ def traced_run(session: Any, fetches: Any, feed_dict: Any = None, options: Any =
             patch._ORIGINALS in _tf_session.BaseSession.__dict__:
         recorder = attach(session, None)  # a session created before tracing was installed
     if recorder is None or recorder.disabled or recorder.closed:
+        if recorder is not None and recorder.finished_by_exit:
+            recorder.unrecorded_run()
         return _orig_run(session, fetches, feed_dict, options, run_metadata)
     try:
         plan = recorder.before(fetches, feed_dict)
@@ -718,7 +810,7 @@ def attach(session: Any, trace: str | os.PathLike[str] | None) -> SessionRecorde
     except Exception as e:
         session.__dict__["_tftrace_recorder"] = None
         sys.stderr.write(f"tftrace: internal error; not recording this session (your program "
-                         f"is not affected): {type(e).__name__}: {e}\n")
+                         f"is not affected): {type(e).__name__}: {printable(e)}\n")
         return None
     session.__dict__["_tftrace_recorder"] = recorder
     return recorder
@@ -825,6 +917,8 @@ def finish_all() -> None:
     """Close every open recorder and flush every trace (process exit, end of ``run``)."""
     for recorder in list(_recorders):
         try:
+            if not recorder.closed:
+                recorder.finished_by_exit = True
             recorder.close()
         except Exception as e:
             recorder.fail(e)
@@ -836,8 +930,15 @@ def finish_all() -> None:
                 pass
 
 
-def close_traces() -> list[TraceState]:
-    """Finish every recorder and close every trace file; returns the traces written."""
+def close_traces(join_threads: bool = False) -> list[TraceState]:
+    """Finish every recorder and close every trace file; returns the traces written.
+
+    ``join_threads``: first wait for the program's non-daemon threads, as the interpreter
+    does when the main thread ends (``threading._shutdown`` runs before ``atexit``
+    handlers): a worker that outlives the main thread is still recorded.
+    """
+    if join_threads:
+        join_program_threads()
     finish_all()
     with _states_lock:
         states = list(_states.values())
@@ -845,6 +946,19 @@ def close_traces() -> list[TraceState]:
     for state in states:
         state.writer.close()
     return states
+
+
+def join_program_threads() -> None:
+    """Wait for every non-daemon thread but this one (what Python does at exit)."""
+    current = threading.current_thread()
+    while True:
+        alive = [t for t in threading.enumerate()
+                 if t is not current and not t.daemon and t.is_alive()
+                 and t is not threading.main_thread()]
+        if not alive:
+            return
+        for thread in alive:
+            thread.join()
 
 
 atexit.register(finish_all)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,41 +51,51 @@ def read_trace(path: str | os.PathLike[str]) -> RawTrace:
 
 def _read(path: str) -> RawTrace:
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):  # a FIFO or a device would block, or never end
+            raise TraceNotFound(f"{path}: not a regular file, not a trace")
         with open(path, "rb") as f:
             data = f.read()
+    except TraceNotFound:  # (itself a FileNotFoundError)
+        raise
     except FileNotFoundError:
         raise TraceNotFound(f"{path}: no such file") from None
     except IsADirectoryError:
         raise TraceNotFound(f"{path}: is a directory, not a trace file") from None
     except OSError as e:
         raise TraceNotFound(f"{path}: cannot read ({e.strerror or e})") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise TraceFormatError(f"{path}: not a tftrace trace (not UTF-8 text)") from None
 
-    lines = text.split("\n")
-    # A complete file ends with "\n", so the last element is "". Anything else is a line the
-    # writer did not finish.
+    # Line by line, in bytes: a crash can cut the last line anywhere, even inside a
+    # multi-byte character, and that must cost only that line, never the whole trace.
+    lines = data.split(b"\n")
+    # A complete file ends with "\n", so the last element is empty. Anything else is a line
+    # the writer did not finish.
     tail = lines.pop()
     truncated = bool(tail.strip())
     if not lines and not truncated:
         raise TraceFormatError(f"{path}: empty file, not a tftrace trace")
 
-    first = lines[0] if lines else tail
-    header = _parse_header(path, first)
+    header = _parse_header(path, lines[0] if lines else tail)
     if not lines:  # the header itself was cut short
         raise TraceFormatError(f"{path}: trace cut short before its header was complete")
 
     trace = RawTrace(path=path, header=header, truncated=truncated)
     streaks: dict[tuple[int, int], int] = {}  # (session, streak) -> index in records
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line.strip():
+    last = len(lines)
+    for lineno, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise TraceFormatError(f"{path}:{lineno}: corrupt record (not UTF-8 text)") from None
+        except RecursionError:
+            raise TraceFormatError(f"{path}:{lineno}: corrupt record (nested too deeply)") \
+                from None
         except ValueError:
-            if lineno == len(lines):
+            if lineno == last:
                 # A torn last line that happens to end in "\n" cannot occur with our writer,
                 # but a partially synced file can end in garbage: treat as cut short.
                 trace.truncated = True
@@ -101,6 +112,9 @@ def _read(path: str) -> RawTrace:
             record = cls.from_json(obj)
         except TraceFormatError as e:
             raise TraceFormatError(f"{path}:{lineno}: {e}") from None
+        except RecursionError:
+            raise TraceFormatError(f"{path}:{lineno}: corrupt record (nested too deeply)") \
+                from None
         if isinstance(record, StreakRecord):
             key = (record.session, record.streak)
             if key in streaks:
@@ -121,10 +135,12 @@ def _read(path: str) -> RawTrace:
     return trace
 
 
-def _parse_header(path: str, line: str) -> Header:
+def _parse_header(path: str, line: bytes) -> Header:
     try:
-        obj = json.loads(line)
-    except ValueError:
+        obj = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise TraceFormatError(f"{path}: not a tftrace trace (not UTF-8 text)") from None
+    except (ValueError, RecursionError):
         raise TraceFormatError(f"{path}: not a tftrace trace (first line is not JSON)") from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT_NAME:
         raise TraceFormatError(f"{path}: not a tftrace trace (no '{FORMAT_NAME}' header)")

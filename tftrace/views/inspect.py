@@ -6,10 +6,12 @@ imports it); when TensorFlow is not installed, the contents recorded in a trace
 """
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,10 @@ from tftrace.errors import TftraceError
 from tftrace.findings import CheckpointMatch, match_checkpoint, shape_text
 from tftrace.model.diagnostics.common import is_global
 from tftrace.model.display import printable
+
+#: Checkpoints up to this size have every tensor read back to verify their data shards;
+#: bigger ones are listed from their index only, and the output says so.
+VERIFY_LIMIT = 1 << 30
 
 _ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1,
                "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8,
@@ -36,9 +42,14 @@ class InspectReport:
     session: int | None = None
     match: CheckpointMatch | None = None
     declared: dict[str, Any] = field(default_factory=dict)
+    data_verified: bool = False  # every tensor was read back from the data shards
+    data_problem: str | None = None  # why TensorFlow cannot restore it (shard missing...)
+    data_note: str = ""  # why the data was not verified
 
     @property
     def problems(self) -> bool:
+        if self.data_problem:
+            return True
         return self.match is not None and bool(self.match.missing or self.match.mismatched)
 
 
@@ -48,13 +59,24 @@ def resolve_prefix(path: str) -> str:
     if os.path.isdir(path):
         state = os.path.join(path, "checkpoint")
         if not os.path.exists(state):
-            raise CheckpointNotFound(f"{path}: a directory without a 'checkpoint' file; "
-                                     "pass the checkpoint prefix (e.g. dir/model.ckpt-100)")
-        with open(state, encoding="utf-8", errors="replace") as f:
-            m = re.search(r'^model_checkpoint_path:\s*"(.*)"\s*$', f.read(), re.M)
+            prefixes = sorted(os.path.join(path, n[:-len(".index")]) for n in os.listdir(path)
+                              if n.endswith(".index"))
+            found = (f"; it holds {', '.join(prefixes[:3])}{' ...' if len(prefixes) > 3 else ''}"
+                     " (pass one of those prefixes)" if prefixes else
+                     "; pass the checkpoint prefix (e.g. dir/model.ckpt-100)")
+            raise CheckpointNotFound(f"{path}: a directory without a 'checkpoint' file{found}")
+        _require_regular_file(state)
+        with open(state, "rb") as f:
+            m = re.search(rb'^model_checkpoint_path:\s*"(.*)"\s*$', f.read(), re.M)
         if not m:
             raise CheckpointNotFound(f"{state}: names no model_checkpoint_path")
-        prefix = m.group(1).encode().decode("unicode_escape")
+        # A text-format protobuf string: C escapes over UTF-8 bytes (TF writes non-ASCII
+        # names as raw UTF-8; escaped octal bytes are valid too).
+        try:
+            prefix = codecs.escape_decode(m.group(1))[0].decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise CheckpointNotFound(f"{state}: its model_checkpoint_path is not a valid "
+                                     "UTF-8 path") from None
         return prefix if os.path.isabs(prefix) else os.path.join(path, prefix)
     m = re.match(r"^(.*)\.(index|data-\d+-of-\d+|meta)$", path)
     return m.group(1) if m else path
@@ -62,8 +84,12 @@ def resolve_prefix(path: str) -> str:
 
 def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None) -> InspectReport:
     prefix = resolve_prefix(path)
+    if trace is not None and not trace.sessions:
+        raise TftraceError(f"{trace.path}: the trace has no sessions, so no graph to match "
+                           "the checkpoint against")
     keys, source = _read_keys(prefix, trace)
     report = InspectReport(path=prefix, keys=keys, source=source)
+    _verify_data(report)
     if trace is not None:
         number = session if session is not None else max(s.number for s in trace.sessions)
         trace.session(number)  # UnknownSession for a bad number
@@ -94,10 +120,48 @@ def _read_keys(prefix: str, trace: Any) -> tuple[dict[str, tuple[Any, str]], str
             return recorded, "trace"
         raise CheckpointNotFound(f"{prefix}: no checkpoint here (no {os.path.basename(prefix)}"
                                  ".index); pass a prefix like model.ckpt-100 or its directory")
+    _require_regular_file(prefix + ".index")
     record = checkpoint_contents(prefix)
     if record.error:
         raise TftraceError(f"{prefix}: cannot read the checkpoint: {record.error}")
     return dict(record.keys), "checkpoint"
+
+
+def _require_regular_file(path: str) -> None:
+    """A FIFO or a device in place of a checkpoint file would block the reader forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise CheckpointNotFound(f"{path}: cannot read ({e.strerror or e})") from None
+    if not stat.S_ISREG(mode):
+        raise CheckpointNotFound(f"{path}: not a regular file, not part of a checkpoint")
+
+
+def _verify_data(report: InspectReport) -> None:
+    """Read every tensor back (TensorFlow checks each one's checksum), or say why not."""
+    if report.source != "checkpoint":
+        report.data_note = "data not verified: listed from the trace"
+        return
+    total = sum(_size(s, t) or 0 for s, t in report.keys.values())
+    if total > VERIFY_LIMIT:
+        report.data_note = f"data not verified: {_human(total)} is over {_human(VERIFY_LIMIT)}"
+        return
+    for shard in _data_shards(report.path):
+        _require_regular_file(shard)
+    from tftrace.recorder.capture import checkpoint_data_problem
+
+    report.data_problem = checkpoint_data_problem(report.path, sorted(report.keys))
+    report.data_verified = report.data_problem is None
+
+
+def _data_shards(prefix: str) -> list[str]:
+    directory, base = os.path.split(prefix)
+    pattern = re.compile(re.escape(base) + r"\.data-\d+-of-\d+$")
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return []
+    return [os.path.join(directory, n) for n in sorted(names) if pattern.match(n)]
 
 
 def _recorded(prefix: str, trace: Any) -> dict[str, tuple[Any, str]] | None:
@@ -135,7 +199,13 @@ def inspect_text(report: InspectReport) -> str:
     total = sum(_size(s, t) or 0 for s, t in report.keys.values())
     source = "" if report.source == "checkpoint" else " (as recorded in the trace)"
     keys = f"{len(report.keys)} key{'s' if len(report.keys) != 1 else ''}"
-    lines = [f"{printable(report.path)}: {keys}, {_human(total)}{source}", ""]
+    data = ("; data verified" if report.data_verified
+            else f"; {report.data_note}" if report.data_note else "")
+    lines = [f"{printable(report.path)}: {keys}, {_human(total)}{source}{data}"]
+    if report.data_problem:
+        lines.append(f"  data: {printable(report.data_problem)} (a data shard is missing, "
+                     "truncated or corrupt: TensorFlow cannot restore this checkpoint)")
+    lines.append("")
     header = ("key", "shape", "dtype", "size")
     lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
@@ -171,7 +241,9 @@ def inspect_json(report: InspectReport) -> str:
     out: dict[str, Any] = {
         "checkpoint": report.path, "source": report.source,
         "keys": [{"key": k, "shape": None if s is None else list(s), "dtype": t,
-                  "bytes": _size(s, t)} for k, (s, t) in sorted(report.keys.items())]}
+                  "bytes": _size(s, t)} for k, (s, t) in sorted(report.keys.items())],
+        "data": {"verified": report.data_verified, "problem": report.data_problem,
+                 "note": report.data_note or None}}
     if report.match is not None:
         m = report.match
         out["against"] = {

@@ -411,6 +411,10 @@ class _Builder:
             parts.append(self.session_heading(self.sessions[0], with_number=False))
         if self.trace.truncated:
             parts.append("cut short (the program was killed?)")
+        unclosed = [n for n in self.sessions if n in self.trace.unclosed_sessions]
+        if unclosed:
+            parts.append(f"session {', '.join(map(str, unclosed))} never closed "
+                         "(killed?): counts are lower bounds")
         return " · ".join(parts)
 
     def session_heading(self, number: int, with_number: bool = True) -> str:

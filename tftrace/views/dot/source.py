@@ -52,6 +52,8 @@ CHECKPOINT_BORDER, CHECKPOINT_HEAD = "#8d6e63", "#ffe0b2"
 
 FINDINGS_SHOWN = 8      # more go to "+ N more: tftrace check"
 MESSAGE_WIDTH = 110     # characters per line of a finding in the title
+MESSAGE_LINES = 8       # lines of a finding in the title, at most
+MESSAGE_CHARS = 1500    # escaped characters of a finding in the title, at most
 PATH_WIDTH = 56         # a checkpoint path longer than this keeps its end
 BR = "<br align=\"left\"/>"
 
@@ -304,8 +306,7 @@ def _title(d: Diagram) -> str:
             f", run {finding.run}" if finding.run is not None else "")
         head = (f"<b>{SEVERITY_MARKS[finding.severity]} {finding.severity} "
                 f"{html_text(finding.rule)}</b> ({html_text(where)}): ")
-        lines = textwrap.wrap(finding.message, MESSAGE_WIDTH) or [""]
-        body = BR.join(html_text(line) for line in lines)
+        body = BR.join(_message_lines(finding.message))
         rows.append(f"<font color=\"{color}\" point-size=\"11\">{head}{BR}{body}</font>")
     hidden = len(d.findings) - FINDINGS_SHOWN
     more = []
@@ -320,6 +321,22 @@ def _title(d: Diagram) -> str:
         rows.append(_small(f"<i>{html_text(note)}</i>", DARK_GREY, size=10))
     # One block of lines, not a table: table rows would be stretched to the legend's height.
     return "".join(row + BR for row in rows)
+
+
+def _message_lines(message: str) -> list[str]:
+    """A finding's message wrapped and escaped, cut (with "…") past MESSAGE_LINES lines or
+    MESSAGE_CHARS characters: Graphviz rejects a label over 16 384 characters, and a
+    100 000-character name must not make the whole diagram fail."""
+    shown: list[str] = []
+    size = 0
+    for line in textwrap.wrap(message, MESSAGE_WIDTH) or [""]:
+        escaped = html_text(line)
+        if shown and (len(shown) == MESSAGE_LINES or size + len(escaped) > MESSAGE_CHARS):
+            shown[-1] += " …"
+            break
+        shown.append(escaped)
+        size += len(escaped)
+    return shown
 
 
 def _legend(d: Diagram) -> str:

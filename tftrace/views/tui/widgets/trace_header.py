@@ -53,6 +53,8 @@ def header_text(app) -> Text:  # app: TftraceApp (not imported: it imports the s
         text.append(" ended ", style="dim")
     elif trace.truncated:
         text.append(" cut short ", style="bold yellow")
+    elif trace.unclosed_sessions:  # killed (or still running): counts are lower bounds
+        text.append(" never closed ", style="bold yellow")
     text.append("│", style="dim")
     script = trace.header.script
     if script:
