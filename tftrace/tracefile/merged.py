@@ -23,6 +23,8 @@ MERGED_VERSION = 1
 
 def is_merged_file(path: str) -> bool:
     """True when ``path`` is a file whose first line is a merged-trace header."""
+    if not os.path.isfile(path):  # never open a FIFO or a device: it could block
+        return False
     try:
         with open(path, "rb") as f:
             first = f.readline(1 << 16)
