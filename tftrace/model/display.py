@@ -6,12 +6,16 @@ sequences), so everything shown goes through :func:`printable` first.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from tftrace.escape import printable
 from tftrace.tracefile import ValueSummary
 
-__all__ = ["DIGEST_CHARS", "printable", "format_number", "format_shape", "format_values", "format_summary"]
+__all__ = ["DIGEST_CHARS", "printable", "format_number", "format_shape", "format_values", "format_summary",
+           "natural_key"]
+
+_DIGITS = re.compile(r"(\d+)")
 
 #: How many hex digits of a value digest are shown; enough to tell values apart by eye.
 DIGEST_CHARS = 8
@@ -70,3 +74,15 @@ def format_summary(value: ValueSummary | None) -> str:
     if value.digest:
         text += f"  #{printable(value.digest[:DIGEST_CHARS])}"
     return text
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key putting ``block2`` before ``block10`` (and ``ckpt-5`` before ``ckpt-10``);
+    the text itself breaks ties, so the order is total and deterministic. Every view sorts
+    names with it, so the tree, the diagram and the tables list them alike.
+
+    >>> sorted(["v10", "v2", "b", "v1"], key=natural_key)
+    ['b', 'v1', 'v2', 'v10']
+    """
+    parts = _DIGITS.split(text)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text

@@ -6,7 +6,6 @@ resolving and exposes them as methods.
 """
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from tftrace.errors import UnknownSession, UnknownVariable
 from tftrace.model.display import format_summary, printable
 from tftrace.model.events import Event, Origin
+from tftrace.model.history import History, history_of, value_at
 from tftrace.model.index import TraceIndex
 from tftrace.tracefile import ValueSummary
 
@@ -92,11 +92,17 @@ def history(index: TraceIndex, variable: str) -> list[Event]:
     return [e for number in index.sessions for e in index.events.get((number, variable), ())]
 
 
+def variable_history(index: TraceIndex, variable: str, session: int) -> History:
+    """The :class:`~tftrace.model.history.History` of ``variable`` in ``session``: its
+    writes and value summaries, and what they mean (origin, what it replaced, ...)."""
+    return history_of(variable, session, index.events.get((session, variable), ()),
+                      index.values.get((session, variable), ()))
+
+
 def origin(index: TraceIndex, variable: str, session: int, run: int | None = None) -> Origin:
     """The last initializer/restore/assign of ``variable`` in ``session`` (as of ``run``
     when given, inclusive), or an ``uninitialized`` origin."""
-    found = _origin_position(_events_until(index, variable, session, run))
-    event = None if found is None else index.events[(session, variable)][found]
+    event = variable_history(index, variable, session).origin(run)
     # A remote session starts with whatever the server holds: no write here is no claim
     # that the variable is uninitialized.
     external = event is None and index.sessions[session].remote
@@ -110,25 +116,7 @@ def updates_since_origin(index: TraceIndex, variable: str, session: int,
     A streak that started at or before ``run`` counts whole: the recorder ends a streak at
     every save and non-update run, so at those points its count is exact.
     """
-    writes = _events_until(index, variable, session, run)
-    found = _origin_position(writes)
-    start = 0 if found is None else found + 1
-    return sum(e.count for e in writes[start:] if e.kind == "update")
-
-
-def _events_until(index: TraceIndex, variable: str, session: int,
-                  run: int | None) -> list[Event]:
-    writes = index.events.get((session, variable), [])
-    if run is None:
-        return writes
-    return writes[:bisect.bisect_right(writes, run, key=lambda e: e.run)]
-
-
-def _origin_position(writes: list[Event]) -> int | None:
-    for i in range(len(writes) - 1, -1, -1):
-        if writes[i].is_origin:
-            return i
-    return None
+    return variable_history(index, variable, session).updates_since_origin(run)
 
 
 def shared_origin(index: TraceIndex, variable: str, session: int) -> list[str]:
@@ -176,7 +164,7 @@ def diff(index: TraceIndex, session: int, run_a: int, run_b: int) -> list[ValueC
     changes = []
     for name in index.variables_of(session):
         timeline = index.values.get((session, name), [])
-        before, after = _value_at(timeline, run_a), _value_at(timeline, run_b)
+        before, after = value_at(timeline, run_a), value_at(timeline, run_b)
         if _digest(before) != _digest(after):
             changes.append(ValueChange(variable=name, before=before, after=after))
     return changes
@@ -185,15 +173,7 @@ def diff(index: TraceIndex, session: int, run_a: int, run_b: int) -> list[ValueC
 def value(index: TraceIndex, variable: str, session: int,
           run: int | None = None) -> ValueSummary | None:
     """The latest value summary of ``variable`` in ``session`` (at or before ``run``)."""
-    timeline = index.values.get((session, variable), [])
-    if run is None:
-        return timeline[-1][1] if timeline else None
-    return _value_at(timeline, run)
-
-
-def _value_at(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:
-    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
-    return timeline[i - 1][1] if i else None
+    return variable_history(index, variable, session).value(run)
 
 
 def _digest(value: ValueSummary | None) -> str | None:

@@ -12,6 +12,7 @@ from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
 from tftrace.model.events import Event, MergeNote, Origin, Process, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
 from tftrace.model.graph import build_graph
+from tftrace.model.history import History
 from tftrace.model.index import TraceIndex, build_index, paused_gc
 from tftrace.model.lineage import Lineage, lineage
 from tftrace.model.queries import ValueChange
@@ -225,6 +226,11 @@ class Trace:
     def history(self, variable: str) -> list[Event]:
         """The writes to ``variable`` in every session."""
         return queries.history(self._index, self.resolve_variable(variable))
+
+    def variable_history(self, variable: str, session: int | None = None) -> History:
+        """What the writes to ``variable`` in one session mean: its current origin, what
+        that replaced, clobbered restores, discarded updates, its value at any run."""
+        return queries.variable_history(self._index, *self._locate(variable, session))
 
     def origin(self, variable: str, session: int | None = None,
                run: int | None = None) -> Origin:

@@ -12,19 +12,18 @@ in labels, which the DOT writer escapes.
 """
 from __future__ import annotations
 
-import bisect
 import os
-import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tftrace.errors import TftraceError
 from tftrace.model.diagnostics import Diagnostic
-from tftrace.model.display import format_shape, format_summary
+from tftrace.model.display import format_shape, format_summary, natural_key
 from tftrace.model.events import FEED, Event
 from tftrace.model.index import TraceIndex
-from tftrace.model.queries import origin as origin_of
+from tftrace.model.history import History
+from tftrace.model.queries import origin as origin_of, variable_history
 from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary
 from tftrace.views.dot.escape import shorten
 
@@ -38,7 +37,6 @@ UNUSED_SHOWN = 8  # unused checkpoint keys listed next to missing ones
 #: assigned from a feed in every run would otherwise bring one box per run).
 WRITES_DRAWN = 6
 FAILURES_DRAWN = 4      # failed attempts drawn per variable (the last ones)
-_DIGITS = re.compile(r"(\d+)")
 
 # Link status: how a write relates to the value the variable holds at the end.
 CURRENT = "current"          # the current origin
@@ -270,6 +268,7 @@ class _Facts:
     failure_marks: tuple[str | None, ...]
     save_marks: tuple[str | None, ...]
     value: ValueSummary | None                        # the last value summary read
+    history: History = field(compare=False, repr=False)  # what the events mean
 
     @property
     def scope(self) -> str:
@@ -525,7 +524,8 @@ class _Builder:
 
     def facts(self, session: int, name: str) -> _Facts:
         index = self.index
-        events = tuple(index.events.get((session, name), ()))
+        history = variable_history(index, name, session)
+        events = tuple(history.events)
         record = index.variables_of(session).get(name)
         failures = []
         for run in index.failed_writes.get((session, name), ()):
@@ -542,7 +542,6 @@ class _Builder:
             initial = tuple(s for s in record.initializer.sources
                             if s in index.variables_of(session))
         problems = tuple(self.problems_of[(session, name)])
-        values = index.values.get((session, name), [])
         return _Facts(
             name=name, events=events, failures=tuple(failures), saves=saves,
             initial_sources=initial, problems=problems,
@@ -550,9 +549,9 @@ class _Builder:
                               for e in events),
             failure_marks=tuple(self._mark(session, name, f.checkpoint, f.key)
                                 for f in failures),
-            save_marks=tuple(_non_finite(_value_at(values, run), "saved with ")
+            save_marks=tuple(_non_finite(history.value(run), "saved with ")
                              for run, _, _ in saves),
-            value=values[-1][1] if values else None)
+            value=history.value(), history=history)
 
     def _read_uninitialized(self, run: RunRecord, name: str) -> bool:
         if run.error is None:
@@ -587,12 +586,11 @@ class _Builder:
     def variable_box(self, session: int, scope: str, members: list[_Facts]) -> VariableBox:
         first = members[0]
         events = first.events
-        found = _origin_position(events)
+        found = first.history.origin_position()
         records = self.index.variables_of(session)
         shapes = {f"{records[f.name].dtype} {format_shape(records[f.name].shape)}"
                   for f in members}
-        updates = sum(e.count for e in events[(found + 1 if found is not None else 0):]
-                      if e.kind == "update")
+        updates = first.history.updates_since_origin()
         kind = "uninitialized" if found is None else events[found].kind
         origin = "no value (uninitialized)" if found is None else (
             f"{kind} · run {events[found].run}")
@@ -601,7 +599,7 @@ class _Builder:
             id=self.new_id("v"), session=session, names=tuple(f.name for f in members),
             scope=scope, dtype_shape=shapes.pop() if len(shapes) == 1 else "",
             origin_kind=kind, origin=origin, updates=updates, problems=first.problems,
-            details=details, replaced=_replaced(events, found),
+            details=details, replaced=_replaced(first.history),
             non_finite=_group_non_finite(members))
 
     def details(self, session: int, members: list[_Facts], origin: str,
@@ -633,7 +631,7 @@ class _Builder:
         """One box for a scope whose variables do not share a history: how many hold a
         value from where ("400 restored from ckpt/m", "12 initialized"), the findings."""
         members = group.members
-        origins = [_current_origin(m.events) for m in members]
+        origins = [m.history.origin() for m in members]
         counts: dict[tuple[str, str], int] = defaultdict(int)
         for event in origins:
             if event is None:
@@ -646,14 +644,14 @@ class _Builder:
                  sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
         replaced: dict[str, int] = defaultdict(int)
         for m in members:
-            what = _replaced(m.events, _origin_position(m.events))
+            what = _replaced(m.history)
             if what and not what[0].isdigit():  # "restore · run 1 + 3 updates"
                 replaced[what.split(" ·")[0]] += 1
         lines += [f"{n} of them replaced a{'n' if kind[0] in 'aeiou' else ''} {kind}"
                   for kind, n in sorted(replaced.items())]
-        trained = [m for m in members if _updates_since_origin(m.events)]
+        trained = [m for m in members if m.history.updates_since_origin()]
         if trained:
-            total = sum(_updates_since_origin(m.events) for m in trained)
+            total = sum(m.history.updates_since_origin() for m in trained)
             lines.append(f"then updated: {len(trained)} ({total} update runs)")
         failed = sum(1 for m in members if m.failures)
         if failed:
@@ -688,7 +686,7 @@ class _Builder:
         from_checkpoint: dict[tuple[str, str], list[tuple[_Facts, int]]] = defaultdict(list)
         from_runs: dict[tuple[str, bool], list[Event]] = defaultdict(list)
         for m in members:
-            found = _origin_position(m.events)
+            found = m.history.origin_position()
             if found is None:
                 continue
             event = m.events[found]
@@ -724,7 +722,7 @@ class _Builder:
                       unit: dict[str, str], runs: dict[tuple, RunBox]) -> None:
         first = members[0]
         events = first.events
-        found = _origin_position(events)
+        found = first.history.origin_position()
         next_origin = _next_origins(events)
         drawn = _drawn_events(events)
         if len(drawn) > WRITES_DRAWN:
@@ -994,13 +992,6 @@ def summarize_scopes(facts: list[_Facts], signatures: list[tuple],
     return nodes
 
 
-def natural_key(text: str) -> tuple:
-    """Sort key putting ``block2`` before ``block10`` (and ``ckpt-5`` before ``ckpt-10``);
-    the text itself breaks ties, so the order is total and deterministic."""
-    parts = _DIGITS.split(text)
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text
-
-
 def _cut(scope: str, level: int) -> str:
     return "/".join(scope.split("/")[:level]) if scope else ""
 
@@ -1028,25 +1019,6 @@ def _normalizer(index: TraceIndex):
     return norm
 
 
-def _origin_position(events: Iterable[Event]) -> int | None:
-    found = None
-    for i, event in enumerate(events):
-        if event.is_origin:
-            found = i
-    return found
-
-
-def _current_origin(events: tuple[Event, ...]) -> Event | None:
-    found = _origin_position(events)
-    return None if found is None else events[found]
-
-
-def _updates_since_origin(events: tuple[Event, ...]) -> int:
-    found = _origin_position(events)
-    return sum(e.count for e in events[(found + 1 if found is not None else 0):]
-               if e.kind == "update")
-
-
 _ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
                  "uninitialized": "with no value"}
 
@@ -1072,11 +1044,6 @@ def _common(locations: list[str | None]) -> str | None:
     return unique.pop() if len(unique) == 1 else None
 
 
-def _value_at(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:
-    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
-    return timeline[i - 1][1] if i else None
-
-
 def _non_finite(value: ValueSummary | None, prefix: str = "") -> str | None:
     """``"3 NaN"``, ``"1 NaN, 2 Inf"``, or None for a finite (or unknown) value."""
     if value is None or value.finite:
@@ -1099,19 +1066,14 @@ def _group_non_finite(members: list[_Facts]) -> str | None:
     return f"NaN or Inf in {bad} of {len(members)}" if bad else None
 
 
-def _replaced(events: tuple[Event, ...], found: int | None) -> str:
+def _replaced(history: History) -> str:
     """What the current origin replaced, when that is news: a restore or an assign
     (``restore · run 1``) and the updates since (``3 updates``). An initializer replaced
     by a restore is the normal start of every fine-tuning run: not news."""
-    if not found:
-        return ""
-    updates, i = 0, found - 1
-    while i >= 0 and events[i].kind == "update":
-        updates += events[i].count
-        i -= 1
+    before, updates = history.replaced()
     parts = []
-    if i >= 0 and (events[i].kind != "initializer" or events[i].checkpoint is not None):
-        parts.append(f"{events[i].kind} · run {events[i].run}")
+    if before is not None and (before.kind != "initializer" or before.checkpoint is not None):
+        parts.append(f"{before.kind} · run {before.run}")
     if updates:
         parts.append(f"{updates} update{'s' if updates != 1 else ''}")
     return " + ".join(parts)

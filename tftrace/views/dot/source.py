@@ -16,6 +16,7 @@ import re
 import textwrap
 from typing import Iterator
 
+from tftrace.model.display import natural_key
 from tftrace.views.dot.diagram import (
     CURRENT,
     DISCARDED,
@@ -32,7 +33,6 @@ from tftrace.views.dot.diagram import (
     RunBox,
     SessionPart,
     VariableBox,
-    natural_key,
 )
 from tftrace.views.dot.escape import html_text, quoted, quoted_lines, shorten
 

@@ -7,7 +7,6 @@ to test; the widgets only place their results.
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -248,7 +247,7 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
         rows.append(((save.session, save.run, 2), TimelineRow(
             kind="saved", session=save.session, run=save.run, runs=str(save.run), count=1,
             location=save.location, source=f"→ {save.path} key {', '.join(keys)}",
-            value=value_at(trace, save.session, name, save.run),
+            value=trace.variable_history(name, save.session).value_read_at(save.run),
             current=save.session == session,
             process=_process_of(trace, save.session, save.run))))
     rows.sort(key=lambda item: item[0])
@@ -266,13 +265,6 @@ def event_source(event: Event) -> str:
             text = f"{text} + fed value" if text else "fed value"
         return text
     return ""
-
-
-def value_at(trace: Trace, session: int, name: str, run: int) -> ValueSummary | None:
-    """The variable's value summary recorded at ``run`` (None when none was read then)."""
-    timeline = trace.index.values.get((session, name), [])
-    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
-    return timeline[i - 1][1] if i and timeline[i - 1][0] == run else None
 
 
 def column_widths(header: tuple[str, ...], rows: list[tuple[Text, ...]],

@@ -6,11 +6,10 @@ variables costs nothing until someone looks.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-_DIGITS = re.compile(r"(\d+)")
+from tftrace.model.display import natural_key
 
 
 @dataclass(eq=False)
@@ -48,16 +47,6 @@ class Scope:
         if len(self.scopes) == 1 and not self.variables:
             return next(iter(self.scopes.values()))
         return None
-
-
-def natural_key(text: str) -> tuple:
-    """Sort key putting ``layer2`` before ``layer10`` and ``v_1`` before ``v_10``.
-
-    >>> sorted(["v10", "v2", "b", "v1"], key=natural_key)
-    ['b', 'v1', 'v2', 'v10']
-    """
-    return tuple((0, int(part), "") if part.isdecimal() else (1, 0, part)
-                 for part in _DIGITS.split(text) if part)
 
 
 def scope_parts(name: str) -> list[str]:

@@ -1,6 +1,6 @@
 """What the variable tree shows next to each name: origin badge, problem marker, updates.
 
-Each status comes from direct index lookups (the variable's own events) and is computed
+Each status comes from the trace's public queries (the variable's own events) and is computed
 only when its tree node is first shown; the problem markers come from the diagnostics,
 which the app computes off the UI thread and hands over as :class:`Findings`.
 """
@@ -12,7 +12,6 @@ from typing import Iterable
 
 from tftrace.model import Trace
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic
-from tftrace.model.queries import origin, updates_since_origin
 from tftrace.views.tui.scopes import scope_paths
 
 #: origin → (badge, colour). The badge is four letters so names line up in the tree.
@@ -106,12 +105,11 @@ class Findings:
 def variable_status(trace: Trace, name: str, session: int,
                     findings: Findings | None) -> VariableStatus:
     """The status of ``name`` (a variable of ``session``'s graph): two index lookups."""
-    index = trace.index
-    found = origin(index, name, session)
+    found = trace.origin(name, session)
     kind = found.kind
     if kind == "initializer" and found.checkpoint is not None:
         kind = "restore"
     return VariableStatus(
         name=name, session=session, origin=kind,
-        updates=updates_since_origin(index, name, session),
+        updates=trace.updates_since_origin(name, session),
         severity=None if findings is None else findings.severity(session, name))
