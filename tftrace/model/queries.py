@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Iterator
 
 from tftrace.errors import UnknownSession, UnknownVariable
 from tftrace.model.display import format_summary, printable
@@ -97,6 +98,12 @@ def variable_history(index: TraceIndex, variable: str, session: int) -> History:
     writes and value summaries, and what they mean (origin, what it replaced, ...)."""
     return history_of(variable, session, index.events.get((session, variable), ()),
                       index.values.get((session, variable), ()))
+
+
+def histories(index: TraceIndex) -> Iterator[History]:
+    """The history of every (session, variable) with writes, by session then name."""
+    for session, variable in sorted(index.events):
+        yield variable_history(index, variable, session)
 
 
 def origin(index: TraceIndex, variable: str, session: int, run: int | None = None) -> Origin:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import os
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import networkx as nx
 
@@ -231,6 +231,11 @@ class Trace:
         """What the writes to ``variable`` in one session mean: its current origin, what
         that replaced, clobbered restores, discarded updates, its value at any run."""
         return queries.variable_history(self._index, *self._locate(variable, session))
+
+    def histories(self) -> Iterator[History]:
+        """The :class:`History` of every variable written in some session, ordered by
+        session then name: what the rules about history walk."""
+        return queries.histories(self._index)
 
     def origin(self, variable: str, session: int | None = None,
                run: int | None = None) -> Origin:

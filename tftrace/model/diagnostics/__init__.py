@@ -8,7 +8,7 @@ Rule slugs are a stable contract (PRODUCT §5). One module per family of rules.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tftrace.model.diagnostics.base import (
     RULES,
@@ -18,6 +18,9 @@ from tftrace.model.diagnostics.base import (
     Site,
     rule,
 )
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 __all__ = ["check", "Diagnostic", "Site", "RULES", "SEVERITIES", "SEVERITY_RANK", "rule"]
 
@@ -35,7 +38,7 @@ def _load_rules() -> None:
     )
 
 
-def check(trace: Any, min_severity: str = "info") -> list[Diagnostic]:
+def check(trace: Trace, min_severity: str = "info") -> list[Diagnostic]:
     """All findings of every rule, most severe first, then by session, run and rule."""
     _load_rules()
     floor = SEVERITY_RANK[min_severity]

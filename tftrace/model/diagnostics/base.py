@@ -7,7 +7,10 @@ file or TensorFlow; each family of rules lives in its own module of this package
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 SEVERITIES = ("info", "warning", "error")
 SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
@@ -63,7 +66,8 @@ class Diagnostic:
         return f"<Diagnostic {self.severity} {self.rule} [{names}] session {self.session}>"
 
 
-Rule = Callable[[Any], Iterable[Diagnostic]]
+#: A rule reads the model (never the file, never TensorFlow) and says what it found.
+Rule = Callable[["Trace"], Iterable[Diagnostic]]
 RULES: dict[str, Rule] = {}
 
 

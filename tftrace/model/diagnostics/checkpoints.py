@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.findings import match_checkpoint
 
@@ -21,7 +21,10 @@ from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural, shape_text
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 
-def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
+
+def _restore_runs(trace: Trace) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
     """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""
     for record in trace.index.runs:
         wanted: dict[str, dict[str, str]] = defaultdict(dict)
@@ -32,12 +35,12 @@ def _restore_runs(trace: Any) -> Iterator[tuple[Any, bool, dict[str, dict[str, s
             yield record, record.error is not None, wanted
 
 
-def _declared(trace: Any, session: int) -> dict[str, Any]:
+def _declared(trace: Trace, session: int) -> dict[str, Any]:
     return {n: r.shape for n, r in trace.index.variables_of(session).items()}
 
 
 @rule("checkpoint-key-missing")
-def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
+def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
     for record, failed, wanted in _restore_runs(trace):
         if not failed:
             continue
@@ -63,7 +66,7 @@ def checkpoint_key_missing(trace: Any) -> Iterator[Diagnostic]:
                 run=record.run, location=record.location, sites=sites)
 
 
-def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, str]:
+def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, str]:
     """Missing variables that are renamed copies (``w_1`` asked for ``w``): their keys are
     missing because of the renaming name-uniquified reports, not another model."""
     variables = trace.index.variables_of(session)
@@ -72,7 +75,7 @@ def _renamed(trace: Any, session: int, missing: dict[str, str]) -> dict[str, str
 
 
 @rule("checkpoint-unreadable")
-def checkpoint_unreadable(trace: Any) -> Iterator[Diagnostic]:
+def checkpoint_unreadable(trace: Trace) -> Iterator[Diagnostic]:
     for record, failed, wanted in _restore_runs(trace):
         for path in sorted(wanted):
             checkpoint = trace.index.checkpoints.get(path)
@@ -90,7 +93,7 @@ def checkpoint_unreadable(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("checkpoint-shape-mismatch")
-def checkpoint_shape_mismatch(trace: Any) -> Iterator[Diagnostic]:
+def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
     for record, failed, wanted in _restore_runs(trace):
         for path, mapping in sorted(wanted.items()):
             checkpoint = trace.index.checkpoints.get(path)
@@ -121,7 +124,7 @@ def checkpoint_shape_mismatch(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("not-in-saver")
-def not_in_saver(trace: Any) -> Iterator[Diagnostic]:
+def not_in_saver(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     saved_keys = defaultdict(list)  # graph -> [(session, run, location, key set)]
     for save in index.saves:

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from tftrace.findings import names, plural
 from tftrace.model.display import printable
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.common import is_local, location_of_run, session_timelines
 from tftrace.model.events import Event
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 ONLY_THE_CHIEF = ("Only the chief may initialize or restore: give non-chief workers "
                   "MonitoredTrainingSession(master=server.target, is_chief=False) or "
@@ -59,7 +62,7 @@ def _labels(events: Iterable[Event]) -> str:
 
 
 @rule("cross-process-reset")
-def cross_process_reset(trace: Any) -> Iterator[Diagnostic]:
+def cross_process_reset(trace: Trace) -> Iterator[Diagnostic]:
     """The initializer of one process destroying another process's restore or training.
 
     Registered under its own key so it runs once, but its findings carry the stable
@@ -93,7 +96,7 @@ def cross_process_reset(trace: Any) -> Iterator[Diagnostic]:
         yield _finding(trace, "initializer-reset", "warning", session, run, items)
 
 
-def _finding(trace: Any, slug: str, severity: str, session: int, run: int,
+def _finding(trace: Trace, slug: str, severity: str, session: int, run: int,
              items: list[tuple[str, list[Event], Event]]) -> Diagnostic:
     init = items[0][2]
     variables = tuple(sorted(name for name, _, _ in items))
@@ -138,7 +141,7 @@ def _firsts(events: list[Event]) -> list[Event]:
     return list(seen.values())
 
 
-def _save_after(trace: Any, session: int, run: int, variables: tuple[str, ...]) -> str:
+def _save_after(trace: Trace, session: int, run: int, variables: tuple[str, ...]) -> str:
     """What the first later save of these variables really holds."""
     index = trace.index
     for save in index.saves:
@@ -161,7 +164,7 @@ def _save_after(trace: Any, session: int, run: int, variables: tuple[str, ...]) 
 
 
 @rule("external-write")
-def external_write(trace: Any) -> Iterator[Diagnostic]:
+def external_write(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     found: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
     for session, name, events in session_timelines(index):
@@ -236,7 +239,7 @@ def _integer(value: Any) -> bool:
 
 
 @rule("non-chief-initializer")
-def non_chief_initializer(trace: Any) -> Iterator[Diagnostic]:
+def non_chief_initializer(trace: Trace) -> Iterator[Diagnostic]:
     """One worker's own trace: it ran the initializer on the cluster's servers although it
     is not the chief — the race behind the wipe, visible even without the others' traces.
     (In a merged trace the damage, if any, is initializer-reset/restore-overwritten.)"""
@@ -273,7 +276,7 @@ def non_chief_initializer(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("traces-not-joined")
-def traces_not_joined(trace: Any) -> Iterator[Diagnostic]:
+def traces_not_joined(trace: Trace) -> Iterator[Diagnostic]:
     for note in trace.merge_notes:
         if note.kind != "not-joined":
             continue
@@ -287,7 +290,7 @@ def traces_not_joined(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("process-missing")
-def process_missing(trace: Any) -> Iterator[Diagnostic]:
+def process_missing(trace: Trace) -> Iterator[Diagnostic]:
     for note in trace.merge_notes:
         if note.kind != "missing":
             continue

@@ -12,7 +12,7 @@ The wording (``describe_uninitialized``) is shared with the recorder's note on t
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, uninitialized_hint
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
@@ -21,9 +21,12 @@ from tftrace.model.diagnostics.cluster import crosses_processes
 from tftrace.model.diagnostics.common import is_local, session_timelines
 from tftrace.model.events import FEED
 
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 
-def uninitialized_reasons(trace: Any, session: int, run: int,
+
+def uninitialized_reasons(trace: Trace, session: int, run: int,
                           variables: list[str]) -> dict[str, str]:
     """Why each variable was uninitialized at ``run`` of ``session``."""
     index = trace.index
@@ -50,16 +53,16 @@ def uninitialized_reasons(trace: Any, session: int, run: int,
     return reasons
 
 
-def _initialized_before(trace: Any, session: int, name: str, run: int) -> bool:
+def _initialized_before(trace: Trace, session: int, name: str, run: int) -> bool:
     return any(e.is_origin and e.run < run for e in trace.index.events.get((session, name), []))
 
 
-def _initialized_after(trace: Any, session: int, name: str, run: int) -> bool:
+def _initialized_after(trace: Trace, session: int, name: str, run: int) -> bool:
     return any(e.is_origin and e.run > run for e in trace.index.events.get((session, name), []))
 
 
 @rule("uninitialized-read")
-def uninitialized_read(trace: Any) -> Iterator[Diagnostic]:
+def uninitialized_read(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     probes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
     for record in index.failed_runs:
@@ -105,7 +108,7 @@ def uninitialized_read(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("initializer-reset")
-def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
+def initializer_reset(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     resets: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
     for session, name, events in session_timelines(index):
@@ -145,7 +148,7 @@ def initializer_reset(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("never-initialized")
-def never_initialized(trace: Any) -> Iterator[Diagnostic]:
+def never_initialized(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     for number, session in sorted(index.sessions.items()):
         if not session.closed or session.remote:
@@ -174,18 +177,19 @@ def never_initialized(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("unseeded-random-init")
-def unseeded_random_init(trace: Any) -> Iterator[Diagnostic]:
+def unseeded_random_init(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     found: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
+    for history in trace.histories():
+        session, name = history.session, history.variable
         record = index.variables_of(session).get(name)
         if record is None or record.initializer is None or not record.initializer.unseeded:
             continue
-        origins = [e for e in events if e.is_origin]
+        origin = history.origin()
         # Only when the random value is what the variable went on with (not when the
         # initial value was fed: feed_dict={...Initializer/...: weights}).
-        if origins and origins[-1].kind == "initializer" and FEED not in origins[-1].sources:
-            found[session].append((name, record, origins[-1]))
+        if origin is not None and origin.kind == "initializer" and FEED not in origin.sources:
+            found[session].append((name, record, origin))
     for session, items in sorted(found.items()):
         variables = tuple(sorted(n for n, _, _ in items))
         ops = sorted({op for _, r, _ in items for op in r.initializer.unseeded})

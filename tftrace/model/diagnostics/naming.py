@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.common import is_optimizer_state
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 def _first_session(index: Any, graph: int) -> int | None:
     sessions = index.sessions_of_graph.get(graph)
@@ -18,7 +21,7 @@ def _first_session(index: Any, graph: int) -> int | None:
 
 
 @rule("name-uniquified")
-def name_uniquified(trace: Any) -> Iterator[Diagnostic]:
+def name_uniquified(trace: Trace) -> Iterator[Diagnostic]:
     """Decided from the recorder's construction-time evidence (``requested``: the name the
     user's code asked for), never from a ``_1`` suffix: ``Variable_1``, ``dense_1/`` and
     Adam's ``beta1_power_1`` are names nobody asked for."""
@@ -76,7 +79,7 @@ def _uniquified(session: int, items: list[tuple[str, str, Any, Any]], cause: str
 
 
 @rule("get-variable-ignores-name-scope")
-def get_variable_ignores_name_scope(trace: Any) -> Iterator[Diagnostic]:
+def get_variable_ignores_name_scope(trace: Trace) -> Iterator[Diagnostic]:
     """From where get_variable was *called* (``ignored_name_scope``, recorded at graph
     construction), never from which ops read the variable."""
     index = trace.index

@@ -7,31 +7,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural, variables_initializer_code
 from tftrace.model.diagnostics.cluster import crosses_processes
-from tftrace.model.diagnostics.common import is_global, is_optimizer_state, session_timelines
+from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 from tftrace.model.events import Event
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 
 @rule("restore-overwritten")
-def restore_overwritten(trace: Any) -> Iterator[Diagnostic]:
+def restore_overwritten(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     # (session, initializer run) -> [(variable, restore event, initializer event)]
     clobbered: dict[tuple[int, int], list[tuple[str, Event, Event]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
-        restore = None  # the restore that is the current origin, if any
-        for event in events:
-            if event.kind == "restore":
-                restore = event
-            elif event.kind == "initializer" and restore is not None:
-                if not crosses_processes([restore], event):  # else: cluster.py's finding
-                    clobbered[(session, event.run)].append((name, restore, event))
-                restore = None
-            elif event.kind == "assign":
-                restore = None
+    for history in trace.histories():
+        for c in history.clobbered():
+            if not crosses_processes([c.restore], c.initializer):  # else: cluster.py's
+                clobbered[(history.session, c.initializer.run)].append(
+                    (history.variable, c.restore, c.initializer))
     for (session, run), items in sorted(clobbered.items()):
         init_event = items[0][2]
         restores = sorted({(r.run, r.location, r.checkpoint) for _, r, _ in items},
@@ -59,7 +56,7 @@ def restore_overwritten(trace: Any) -> Iterator[Diagnostic]:
                          location=init_event.location, sites=sites)
 
 
-def _not_restored(trace: Any, session: int, restored: set[str]) -> list[str]:
+def _not_restored(trace: Trace, session: int, restored: set[str]) -> list[str]:
     """Global variables of the session's graph never restored in it: the 'new' ones."""
     index = trace.index
     out = []
@@ -73,7 +70,7 @@ def _not_restored(trace: Any, session: int, restored: set[str]) -> list[str]:
 
 
 @rule("restored-partially")
-def restored_partially(trace: Any) -> Iterator[Diagnostic]:
+def restored_partially(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     runs: dict[tuple[int, int], list[Event]] = defaultdict(list)
     for (session, run), events in index.events_of_run.items():
@@ -162,25 +159,19 @@ def _grouped_keys(keys: list[str], limit: int = 6) -> str:
 
 
 @rule("restore-discards-updates")
-def restore_discards_updates(trace: Any) -> Iterator[Diagnostic]:
+def restore_discards_updates(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     saved_runs: dict[int, list[tuple[int, set[str]]]] = defaultdict(list)
     for save in index.saves:
         saved_runs[save.session].append((save.run, set(save.keys.values())))
     lost: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
-        updates, last_update = 0, None
-        for event in events:
-            if event.kind == "update":
-                updates += event.count
-                last_update = event.last_run
-                continue
-            if event.kind == "restore" and updates and last_update is not None:
-                saved_after = any(last_update <= r < event.run and name in keys
-                                  for r, keys in saved_runs[session])
-                if not saved_after:
-                    lost[(session, event.run)].append((name, updates))
-            updates, last_update = 0, None
+    for history in trace.histories():
+        session, name = history.session, history.variable
+        for d in history.discarded():
+            saved_after = any(d.last_update <= r < d.by.run and name in keys
+                              for r, keys in saved_runs[session])
+            if not saved_after:
+                lost[(session, d.by.run)].append((name, d.updates))
     for (session, run), items in sorted(lost.items()):
         location = next((e.location for e in index.events_of_run.get((session, run), ())),
                         None)

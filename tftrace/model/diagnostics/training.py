@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.common import is_optimizer_state
+
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
 
 _MOVING_STATISTIC = re.compile(r"(^|/)moving_(mean|variance|var|avg|average)$")
 # A line that added ops before this many runs of one session is building ops in its loop.
@@ -26,7 +29,7 @@ UPDATE_OPS_FIX = ("update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKe
                   "train_op = optimizer.minimize(loss)")
 
 
-def _updates(trace: Any, session: int, name: str) -> tuple[int, Any]:
+def _updates(trace: Trace, session: int, name: str) -> tuple[int, Any]:
     """(update runs of ``name`` in ``session``, its first update event)."""
     events = [e for e in trace.index.events.get((session, name), ()) if e.kind == "update"]
     return sum(e.count for e in events), (events[0] if events else None)
@@ -52,7 +55,7 @@ def _layer_mates(variables: dict[str, Any], name: str) -> list[str]:
 
 
 @rule("moving-statistics-never-updated")
-def moving_statistics_never_updated(trace: Any) -> Iterator[Diagnostic]:
+def moving_statistics_never_updated(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     for number in sorted(index.sessions):
         variables = index.variables_while_open(number)
@@ -93,7 +96,7 @@ def moving_statistics_never_updated(trace: Any) -> Iterator[Diagnostic]:
             + tuple(Site("created", r.location) for _, r, _, _ in stale[:2]))
 
 
-def _initial_values(trace: Any, session: int, variables: tuple[str, ...]) -> str:
+def _initial_values(trace: Trace, session: int, variables: tuple[str, ...]) -> str:
     """``their initial values (0 and 1)`` when every one holds a single value, or the
     plainer ``the values they were restored with`` / ``their initial values``."""
     origins = [trace.origin(name, session) for name in variables]
@@ -109,7 +112,7 @@ def _initial_values(trace: Any, session: int, variables: tuple[str, ...]) -> str
 
 
 @rule("graph-grows-during-session")
-def graph_grows_during_session(trace: Any) -> Iterator[Diagnostic]:
+def graph_grows_during_session(trace: Trace) -> Iterator[Diagnostic]:
     for session in trace.sessions:
         for growth in session.graph_growth:
             if growth.runs < GROWTH_RUNS:
@@ -143,7 +146,7 @@ def graph_grows_during_session(trace: Any) -> Iterator[Diagnostic]:
 
 
 @rule("checkpoint-untrained")
-def checkpoint_untrained(trace: Any) -> Iterator[Diagnostic]:
+def checkpoint_untrained(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     untrained = {}  # normalized path -> the save, when nothing it saved was ever trained
     for save in index.saves:
@@ -185,7 +188,7 @@ def checkpoint_untrained(trace: Any) -> Iterator[Diagnostic]:
                    Site("restored", location, session, run)))
 
 
-def _saved_untrained(trace: Any, save: Any) -> bool:
+def _saved_untrained(trace: Trace, save: Any) -> bool:
     """Every trainable variable the save wrote had its initializer value, 0 updates."""
     variables = trace.index.variables_of(save.session)
     saved = [n for n in save.keys.values() if n in variables

@@ -5,15 +5,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.common import location_of_run
 
+if TYPE_CHECKING:
+    from tftrace.model.trace import Trace
+
 
 @rule("non-finite-value")
-def non_finite_value(trace: Any) -> Iterator[Diagnostic]:
+def non_finite_value(trace: Trace) -> Iterator[Diagnostic]:
     index = trace.index
     first_bad: dict[int, list[tuple[int, str, Any]]] = defaultdict(list)
     for (session, name), timeline in sorted(index.values.items()):
