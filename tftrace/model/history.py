@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from tftrace.model.events import Event
-from tftrace.tracefile import ValueSummary
+from tftrace.tracefile import RunRecord, ValueSummary
 
 __all__ = ["Clobbered", "Discarded", "History", "history_of", "origin_position",
            "value_at"]
@@ -40,13 +40,15 @@ class Discarded:
 class History:
     """The writes to ``variable`` in ``session``, in run order, and what they mean.
 
-    ``values`` is the timeline of value summaries the recorder read, as (run, summary).
+    ``values`` is the timeline of value summaries the recorder read, as (run, summary);
+    ``failed`` the runs that failed trying to write it (their writes never happened).
     """
 
     variable: str
     session: int
     events: Sequence[Event]
     values: Sequence[tuple[int, ValueSummary]] = ()
+    failed: Sequence[RunRecord] = ()
 
     # --- the current origin -------------------------------------------------------------
 
@@ -131,10 +133,12 @@ class History:
 
 
 def history_of(variable: str, session: int, events: Sequence[Event] = (),
-               values: Sequence[tuple[int, ValueSummary]] = ()) -> History:
+               values: Sequence[tuple[int, ValueSummary]] = (),
+               failed: Sequence[RunRecord] = ()) -> History:
     """The :class:`History` of ``variable`` in ``session`` from its events (in run order)
     and its value timeline (kept as given, not copied: the index's own lists)."""
-    return History(variable=variable, session=session, events=events, values=values)
+    return History(variable=variable, session=session, events=events, values=values,
+                   failed=failed)
 
 
 def origin_position(events: Sequence[Event]) -> int | None:

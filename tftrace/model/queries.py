@@ -96,8 +96,9 @@ def history(index: TraceIndex, variable: str) -> list[Event]:
 def variable_history(index: TraceIndex, variable: str, session: int) -> History:
     """The :class:`~tftrace.model.history.History` of ``variable`` in ``session``: its
     writes and value summaries, and what they mean (origin, what it replaced, ...)."""
-    return history_of(variable, session, index.events.get((session, variable), ()),
-                      index.values.get((session, variable), ()))
+    key = (session, variable)
+    return history_of(variable, session, index.events.get(key, ()), index.values.get(key, ()),
+                      index.failed_writes.get(key, ()))
 
 
 def histories(index: TraceIndex) -> Iterator[History]:

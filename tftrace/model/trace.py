@@ -23,6 +23,7 @@ from tftrace.tracefile import (
     RecorderError,
     RunRecord,
     SaverRecord,
+    StreakRecord,
     ValueSummary,
     VariableRecord,
     read_trace,
@@ -156,6 +157,14 @@ class Trace:
     def sessions(self) -> list[SessionInfo]:
         return list(self._index.sessions.values())
 
+    @property
+    def session_numbers(self) -> list[int]:
+        """The number of every session, in trace order."""
+        return list(self._index.sessions)
+
+    def has_session(self, number: int) -> bool:
+        return number in self._index.sessions
+
     def session(self, number: int) -> SessionInfo:
         """Session ``number``; :class:`~tftrace.errors.UnknownSession` if there is none."""
         queries.check_session(self._index, number)
@@ -172,6 +181,14 @@ class Trace:
             return queries.variable_names(self._index)
         queries.check_session(self._index, session)
         return sorted(self._index.variables_of(session))
+
+    def variables_of(self, session: int) -> dict[str, VariableRecord]:
+        """Variable name → declaration for ``session``'s graph (empty for no session)."""
+        return self._index.variables_of(session)
+
+    def normalize_path(self, path: str) -> str:
+        """A checkpoint path as the traced process meant it: absolute in its cwd."""
+        return self._index.normalize_path(path)
 
     def variable(self, name: str, session: int | None = None) -> VariableRecord:
         """The declaration (dtype, shape, creation site, initializer) of a variable."""
@@ -196,6 +213,11 @@ class Trace:
     def runs(self) -> list[RunRecord]:
         """Every recorded run (update streaks excepted), in trace order."""
         return self._index.runs
+
+    @property
+    def streaks(self) -> list[StreakRecord]:
+        """Every recorded update streak, in trace order."""
+        return self._index.streaks
 
     @property
     def failed_runs(self) -> list[RunRecord]:

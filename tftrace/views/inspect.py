@@ -93,7 +93,7 @@ def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None)
     if trace is not None:
         number = session if session is not None else max(s.number for s in trace.sessions)
         trace.session(number)  # UnknownSession for a bad number
-        variables = {n: r for n, r in trace.index.variables_of(number).items() if is_global(r)}
+        variables = {n: r for n, r in trace.variables_of(number).items() if is_global(r)}
         report.trace_path, report.session = trace.path, number
         report.declared = {n: r.shape for n, r in variables.items()}
         report.match = match_checkpoint({n: n for n in variables}, keys, report.declared)
@@ -167,9 +167,9 @@ def _data_shards(prefix: str) -> list[str]:
 def _recorded(prefix: str, trace: Any) -> dict[str, tuple[Any, str]] | None:
     if trace is None:
         return None
-    wanted = trace.index.normalize_path(prefix) if not os.path.isabs(prefix) else prefix
+    wanted = trace.normalize_path(prefix) if not os.path.isabs(prefix) else prefix
     for path, record in trace.checkpoints.items():
-        if not record.error and (path == prefix or trace.index.normalize_path(path) in
+        if not record.error and (path == prefix or trace.normalize_path(path) in
                                  (wanted, os.path.abspath(prefix))):
             return dict(record.keys)
     return None

@@ -89,7 +89,7 @@ class TftraceApp(App[None]):
     # --- state -----------------------------------------------------------------------
 
     def last_session(self) -> int:
-        sessions = self.trace.index.sessions
+        sessions = self.trace.session_numbers
         return max(sessions) if sessions else 0
 
     def on_mount(self) -> None:
@@ -154,7 +154,7 @@ class TftraceApp(App[None]):
         self._stamp = stamp
         self._reload_error = None
         self.trace = trace
-        if not self.session_pinned or self.session not in trace.index.sessions:
+        if not self.session_pinned or not trace.has_session(self.session):
             self.set_reactive(TftraceApp.session, self.last_session())
         self.set_reactive(TftraceApp.findings, findings)
         self.generation += 1
@@ -172,7 +172,7 @@ class TftraceApp(App[None]):
 
     def show_variables(self, names: Iterable[str], session: int, label: str) -> None:
         """Switch to the variables screen showing only ``names`` of ``session``."""
-        if session != self.session and session in self.trace.index.sessions:
+        if session != self.session and self.trace.has_session(session):
             self.pick_session(session)
         self.switch_mode("variables")
         screen = self.get_screen_stack("variables")[0]

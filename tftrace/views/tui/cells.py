@@ -218,18 +218,18 @@ def value_cells(value: ValueSummary | None, declared_shape: tuple[int | None, ..
 def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
     """The variable's writes in every session whose graph has it, with the saves that
     wrote it to a checkpoint and the runs that failed trying to write it, by run."""
-    index = trace.index
     rows: list[tuple[tuple[int, int, int], TimelineRow]] = []
-    for number, info in index.sessions.items():
-        if name not in index.variables.get(info.graph, {}):
+    for number in trace.session_numbers:
+        if name not in trace.variables_of(number):
             continue
         current = number == session
-        for e in index.events.get((number, name), ()):
+        history = trace.variable_history(name, number)
+        for e in history.events:
             rows.append(((number, e.run, 1), TimelineRow(
                 kind=e.kind, session=number, run=e.run, runs=e.runs, count=e.count,
                 location=e.location, source=event_source(e), value=e.value,
                 current=current, process=_process_of(trace, number, e.run, e))))
-        for run in index.failed_writes.get((number, name), ()):
+        for run in history.failed:
             # What the run meant to write (the r screen has the whole error message).
             meant = next(w for w in run.writes if w.variable == name)
             rows.append(((number, run.run, 0), TimelineRow(
@@ -239,10 +239,10 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
                 source=event_source(Event(name, meant.kind, number, run.run,
                                           checkpoint=meant.checkpoint, key=meant.key,
                                           sources=meant.sources)), value=None)))
-    for save in index.saves:
+    for save in trace.saves:
         keys = [k for k, v in save.keys.items() if v == name]
-        graph = index.sessions[save.session].graph if save.session in index.sessions else None
-        if not keys or name not in index.variables.get(graph, {}):
+        if not keys or not trace.has_session(save.session) \
+                or name not in trace.variables_of(save.session):
             continue
         rows.append(((save.session, save.run, 2), TimelineRow(
             kind="saved", session=save.session, run=save.run, runs=str(save.run), count=1,
@@ -403,12 +403,11 @@ RUN_COLUMNS = ("run", "×", "call site", "did", "wrote", "fetches")
 
 def run_rows(trace: Trace, session: int) -> list[RunRow]:
     """The recorded runs and update streaks of ``session``, in run order."""
-    index = trace.index
     rows: list[RunRow] = []
-    for run in index.runs:
+    for run in trace.runs:
         if run.session == session:
             rows.append(_run_row(run))
-    for streak in index.streaks:
+    for streak in trace.streaks:
         if streak.session == session:
             rows.append(_streak_row(streak))
     rows.sort(key=lambda r: r.run)
@@ -464,8 +463,8 @@ def run_detail(row: RunRow, session: int) -> Text:
 
 def session_label(trace: Trace, number: int, counts: dict[str, int] | None) -> Text:
     """``session 2  Session  2 variables  3 runs  ✗1`` for lists of sessions."""
-    info = trace.index.sessions[number]
-    variables = len(trace.index.variables.get(info.graph, {}))
+    info = trace.session(number)
+    variables = len(trace.variables_of(number))
     text = Text(end="")
     text.append(f"session {number}", style="bold")
     text.append(f"  {printable(info.kind)}  graph {info.graph}", style="dim")

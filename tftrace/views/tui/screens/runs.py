@@ -66,7 +66,7 @@ class RunsScreen(TraceScreen):
         app = self.app
         sessions = self.query_one("#session-list", OptionList)
         sessions.set_options(session_options(app.trace, app.findings))
-        if app.session in app.trace.index.sessions:
+        if app.trace.has_session(app.session):
             sessions.highlighted = sessions.get_option_index(str(app.session))
         self.table.loading = True  # a session can have 100 000 runs: listed in a thread
         self.load_runs(app.trace, app.session)
@@ -92,7 +92,7 @@ class RunsScreen(TraceScreen):
 
     @work(thread=True, exclusive=True, group="runs")
     def load_runs(self, trace: Trace, session: int) -> None:
-        rows = run_rows(trace, session) if session in trace.index.sessions else []
+        rows = run_rows(trace, session) if trace.has_session(session) else []
         shown, hidden = clip(rows, RUNS_LIMIT, RUNS_HEAD)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_runs, session, shown, hidden, len(rows))
@@ -112,7 +112,8 @@ class RunsScreen(TraceScreen):
             if hidden and i == RUNS_HEAD:
                 table.add_row(*gap, key="gap")
             table.add_row(*row, key=str(i))
-        info = self.app.trace.index.sessions.get(session)
+        trace = self.app.trace
+        info = trace.session(session) if trace.has_session(session) else None
         calls = f", {info.runs} Session.run calls" if info is not None else ""
         table.border_title = f"session {session}: {total} recorded runs{calls}"
         if rows:

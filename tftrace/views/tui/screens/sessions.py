@@ -16,7 +16,7 @@ from tftrace.views.tui.status import Findings
 def session_options(trace: Trace, findings: Findings | None) -> list[Option]:
     """One option per session (id: its number), with its size and findings."""
     options = []
-    for number in trace.index.sessions:
+    for number in trace.session_numbers:
         counts = None if findings is None else findings.counts(number)
         options.append(Option(session_label(trace, number, counts), id=str(number)))
     return options
@@ -37,7 +37,7 @@ class SessionPicker(ModalScreen[int | None]):
             options = OptionList(*session_options(self.trace, self.findings),
                                  id="sessions", markup=False)
             # Set here, not in on_mount: a key can dismiss the screen before it mounts.
-            if self.current in self.trace.index.sessions:
+            if self.trace.has_session(self.current):
                 options.highlighted = options.get_option_index(str(self.current))
             yield options
 

@@ -70,9 +70,9 @@ class VariablesScreen(TraceScreen):
     def names(self) -> list[str]:
         """The variables of the session shown (in its graph's declaration order)."""
         app = self.app
-        if app.session not in app.trace.index.sessions:
+        if not app.trace.has_session(app.session):
             return []
-        return list(app.trace.index.variables_of(app.session))
+        return list(app.trace.variables_of(app.session))
 
     def rebuild(self, keep: str | None = None) -> None:
         """Fill the tree for the app's session and the current filter; put the cursor on
@@ -116,7 +116,7 @@ class VariablesScreen(TraceScreen):
         """Show only ``names`` (a finding's variables, a run's writes) and go to the
         first."""
         app = self.app
-        known = [n for n in names if n in app.trace.index.variables_of(app.session)]
+        known = [n for n in names if n in app.trace.variables_of(app.session)]
         if not known:
             self.notify("none of those variables is in this session's graph",
                         severity="warning", markup=False)
@@ -294,7 +294,7 @@ def no_findings_here(app) -> str:
     """Why ``p``/``n`` found nothing, and where the findings are when another session has
     them (the header counts every session's findings)."""
     text = f"no finding names a variable of session {app.session}"
-    others = [s for s in sorted(app.trace.index.sessions)
+    others = [s for s in sorted(app.trace.session_numbers)
               if s != app.session and app.findings.problems(s)]
     if others:
         label, verb = ("session", "has") if len(others) == 1 else ("sessions", "have")

@@ -23,7 +23,7 @@ class TraceHeader(Static):
 
 def header_text(app) -> Text:  # app: TftraceApp (not imported: it imports the screens)
     trace = app.trace
-    sessions = trace.index.sessions
+    sessions = trace.session_numbers
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(" tftrace ", style="bold reverse")
     text.append(f" session {app.session} of {len(sessions)} ", style="bold")

@@ -157,11 +157,11 @@ class VariableDetail(VerticalScroll):
 
     def show_variable(self, trace: Trace, name: str, session: int,
                       status: VariableStatus | None, findings: Findings | None) -> None:
-        record = trace.index.variables_of(session)[name]
+        record = trace.variables_of(session)[name]
         self.query_one("#title", Static).update(
             declaration_text(name, session, record, status))
         self.set_class(False, "-empty")
-        if len(trace.index.events.get((session, name), ())) <= GATHER_HERE:
+        if len(trace.variable_history(name, session).events) <= GATHER_HERE:
             # A few lookups: faster here than a thread, which would also have to win the
             # GIL from the diagnostics thread while that runs.
             self.workers.cancel_group(self, "detail")
@@ -180,7 +180,7 @@ class VariableDetail(VerticalScroll):
         self.detail = detail
         self.query_one("#verdict", Static).update(Text(detail.verdict, style="bold"))
         self.query_one("#variable-findings", Static).update(findings_text(detail.findings))
-        record = trace.index.variables_of(detail.session).get(detail.name)
+        record = trace.variables_of(detail.session).get(detail.name)
         shape = None if record is None else record.shape
         table = self.table
         cells = [row.cells(shape) for row in detail.rows]
