@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from tftrace.errors import TftraceError
+from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import format_shape, format_summary, natural_key
 from tftrace.model.events import FEED, Event
-from tftrace.model.index import TraceIndex
 from tftrace.model.history import History
-from tftrace.model.queries import origin as origin_of, variable_history
 from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary
 from tftrace.views.dot.escape import shorten
 
@@ -224,12 +222,12 @@ class Diagram:
 
 # --- building -------------------------------------------------------------------------------
 
-def build_diagram(trace: Any, options: DiagramOptions = DiagramOptions()) -> Diagram:
+def build_diagram(trace: Trace, options: DiagramOptions = DiagramOptions()) -> Diagram:
     """The diagram of ``trace`` (a :class:`~tftrace.model.Trace`) as ``options`` ask."""
     return _Builder(trace, options).build()
 
 
-def choose_sessions(trace: Any, session: int | str | None) -> list[int]:
+def choose_sessions(trace: Trace, session: int | str | None) -> list[int]:
     """The sessions to draw: the last one by default, one by number, or all."""
     numbers = [s.number for s in trace.sessions]
     if not numbers:
@@ -274,10 +272,10 @@ class _Facts:
     def scope(self) -> str:
         return self.name.rpartition("/")[0]
 
-    def signature(self, index: TraceIndex) -> tuple:
+    def signature(self, trace: Trace) -> tuple:
         """What two variables must share to be drawn as one node: the same writes from
         the same runs and checkpoints, the same failures, saves and findings."""
-        norm = _normalizer(index)
+        norm = _normalizer(trace)
         return (
             tuple((e.kind, e.run, e.last_run, e.count, norm(e.checkpoint), e.sources)
                   for e in self.events),
@@ -290,11 +288,10 @@ class _Facts:
 
 
 class _Builder:
-    def __init__(self, trace: Any, options: DiagramOptions):
+    def __init__(self, trace: Trace, options: DiagramOptions):
         self.trace = trace
-        self.index: TraceIndex = trace.index
         self.options = options
-        self.norm = _normalizer(self.index)
+        self.norm = _normalizer(trace)
         self.sessions = choose_sessions(trace, options.session)
         self.diagnostics = trace.diagnostics()
         # Looked up once per variable: precomputed, a 2 000-variable finding would cost
@@ -304,27 +301,28 @@ class _Builder:
             for name in dict.fromkeys(d.variables):
                 self.problems_of[(d.session, name)].append(d)
         self.saves_of: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
-        for save in self.index.saves:
+        for save in self.trace.saves:
             if save.path is not None:
                 for key, variable in save.keys.items():
                     self.saves_of[(save.session, variable)].append(
                         (save.run, self.norm(save.path), key))
         self.failed_runs_of: dict[int, list[RunRecord]] = defaultdict(list)
-        for run in self.index.failed_runs:
+        for run in self.trace.failed_runs:
             self.failed_runs_of[run.session].append(run)
         self.read_back: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for (session, _), events in self.index.events.items():
-            for event in events:
+        for history in trace.histories():
+            for event in history.events:
                 if event.checkpoint is not None:
-                    self.read_back[self.norm(event.checkpoint)].append((session, event.run))
-        for run in self.index.failed_runs:
+                    self.read_back[self.norm(event.checkpoint)].append(
+                        (history.session, event.run))
+        for run in self.trace.failed_runs:
             for w in run.writes:
                 if w.checkpoint is not None:
                     self.read_back[self.norm(w.checkpoint)].append((run.session, run.run))
         self.hidden_saves: dict[int, set[tuple[int, str]]] = defaultdict(set)
         self.drawn_saves: dict[int, set[tuple[int, str]]] = defaultdict(set)
         self.recorded = {self.norm(path): record
-                         for path, record in self.index.checkpoints.items()}
+                         for path, record in self.trace.checkpoints.items()}
         # checkpoint path → key text → mark; filled while links are made
         self.rows: dict[str, dict[str, str | None]] = defaultdict(dict)
         self.checkpoint_ids: dict[str, str] = {}
@@ -355,7 +353,7 @@ class _Builder:
                                + self._sessions_text())
         for session, names in selected.items():
             for name in names:
-                for event in self.index.events.get((session, name), ()):
+                for event in self.trace.variable_history(name, session).events:
                     if event.checkpoint is not None:
                         path = self.norm(event.checkpoint)
                         self.restored_from[session].add(path)
@@ -399,7 +397,7 @@ class _Builder:
 
     def title(self) -> str:
         script = self.trace.header.script or "(unknown script)"
-        total = len(self.index.sessions)
+        total = len(self.trace.session_numbers)
         if len(self.sessions) == 1:
             return f"{script} — session {self.sessions[0]} of {total}"
         return f"{script} — all {total} sessions"
@@ -417,7 +415,7 @@ class _Builder:
         return " · ".join(parts)
 
     def session_heading(self, number: int, with_number: bool = True) -> str:
-        info = self.index.sessions[number]
+        info = self.trace.session(number)
         where = f" created at {info.location}" if info.location else ""
         text = f"{info.kind}{where} · {info.runs} run{'s' if info.runs != 1 else ''}"
         return f"session {number} · {text}" if with_number else text
@@ -428,7 +426,7 @@ class _Builder:
         """The variables of ``session`` to draw, sorted: those asked for (all by default),
         with ``--problems`` only those named by a warning or an error, plus the variables
         their values were computed from."""
-        known = self.index.variables_of(session)
+        known = self.trace.variables_of(session)
         options = self.options
         if options.variables or options.scopes:
             chosen = {name for name in (self.trace.resolve_variable(v)
@@ -451,7 +449,7 @@ class _Builder:
             name = self.trace.resolve_variable(v)
             if name not in known:
                 having = [str(s.number) for s in self.trace.sessions
-                          if name in self.index.variables_of(s.number)]
+                          if name in self.trace.variables_of(s.number)]
                 raise TftraceError(f"session {session} has no variable {name!r} "
                                    f"(it is in session {', '.join(having)})")
         for scope in self.options.scopes:
@@ -472,7 +470,8 @@ class _Builder:
         return done
 
     def _value_sources(self, session: int, name: str, known: dict) -> list[str]:
-        sources = [s for e in self.index.events.get((session, name), ()) for s in e.sources]
+        sources = [s for e in self.trace.variable_history(name, session).events
+                   for s in e.sources]
         record = known.get(name)
         if record is not None and record.initializer is not None:
             sources += record.initializer.sources
@@ -482,7 +481,7 @@ class _Builder:
 
     def session_part(self, session: int, names: list[str]) -> SessionPart:
         facts = [self.facts(session, name) for name in names]
-        groups = collapse(facts, self.index, self.options.max_nodes)
+        groups = collapse(facts, self.trace, self.options.max_nodes)
         shared = [g for g in groups if len(g.members) > 1 and not g.summary]
         if shared:
             collapsed = sum(len(g.members) for g in shared)
@@ -514,7 +513,7 @@ class _Builder:
             self.note(session, f"earlier saves (run{'s' if len(hidden) != 1 else ''} "
                                f"{runs_text}) are not drawn: only each variable's last save, "
                                "saves a later restore reads and saves of NaN/Inf")
-        total = len(self.index.variables_of(session))
+        total = len(self.trace.variables_of(session))
         if len(names) < total:
             self.note(session, f"showing {len(names)} of {total} variables")
         return SessionPart(number=session, heading=self.session_heading(session),
@@ -523,12 +522,11 @@ class _Builder:
                            shown=len(names), total=total)
 
     def facts(self, session: int, name: str) -> _Facts:
-        index = self.index
-        history = variable_history(index, name, session)
+        history = self.trace.variable_history(name, session)
         events = tuple(history.events)
-        record = index.variables_of(session).get(name)
+        record = self.trace.variables_of(session).get(name)
         failures = []
-        for run in index.failed_writes.get((session, name), ()):
+        for run in history.failed:
             for w in run.writes:
                 if w.variable == name:
                     failures.append(_Failure(run, w.kind, w.checkpoint, w.key))
@@ -540,7 +538,7 @@ class _Builder:
         initial = ()
         if record is not None and record.initializer is not None:
             initial = tuple(s for s in record.initializer.sources
-                            if s in index.variables_of(session))
+                            if s in self.trace.variables_of(session))
         problems = tuple(self.problems_of[(session, name)])
         return _Facts(
             name=name, events=events, failures=tuple(failures), saves=saves,
@@ -561,7 +559,7 @@ class _Builder:
         # TensorFlow names only one uninitialized variable; the run's reads say which
         # others it needed, and the model says which of those had no value then.
         return (name in run.reads
-                and origin_of(self.index, name, run.session, run.run).kind == "uninitialized"
+                and self.trace.origin(name, run.session, run.run).kind == "uninitialized"
                 and not any(w.variable == name for w in run.writes))
 
     def _mark(self, session: int, name: str, checkpoint: str | None,
@@ -576,7 +574,7 @@ class _Builder:
         if key not in record.keys:
             return "missing"
         shape = record.keys[key][0]
-        declared = self.index.variables_of(session)[name].shape
+        declared = self.trace.variables_of(session)[name].shape
         if shape is not None and declared is not None and tuple(shape) != tuple(declared):
             return f"{format_shape(shape)} ≠ declared {format_shape(declared)}"
         return None
@@ -587,7 +585,7 @@ class _Builder:
         first = members[0]
         events = first.events
         found = first.history.origin_position()
-        records = self.index.variables_of(session)
+        records = self.trace.variables_of(session)
         shapes = {f"{records[f.name].dtype} {format_shape(records[f.name].shape)}"
                   for f in members}
         updates = first.history.updates_since_origin()
@@ -609,7 +607,7 @@ class _Builder:
             more = [f"... and {len(members) - 20} more"] if len(members) > 20 else []
             return tuple([f"{len(members)} variables:"] + shown + more)
         facts = members[0]
-        record = self.index.variables_of(session)[facts.name]
+        record = self.trace.variables_of(session)[facts.name]
         lines = [facts.name, f"{record.dtype} {format_shape(record.shape)}"]
         if record.location:
             lines.append(f"created at {record.location}")
@@ -661,7 +659,7 @@ class _Builder:
             by_kind[kind] += n
         kind = max(by_kind, key=lambda k: (by_kind[k], k))
         problems = tuple({id(d): d for m in members for d in m.problems}.values())
-        records = self.index.variables_of(session)
+        records = self.trace.variables_of(session)
         shapes = {f"{records[m.name].dtype} {format_shape(records[m.name].shape)}"
                   for m in members}
         shown = [m.name for m in members[:20]]
@@ -905,7 +903,7 @@ class _Builder:
         notes = []
         restore = self.first_use.get(path)
         if restore is not None:
-            earlier = [s for s in self.index.saves if s.path is not None
+            earlier = [s for s in self.trace.saves if s.path is not None
                        and self.norm(s.path) == path and (s.session, s.run) < restore]
             if earlier:
                 save = max(earlier, key=lambda s: (s.session, s.run))
@@ -936,7 +934,7 @@ class Group:
     other_scopes: int = 0      # a summary lumping this many of the smallest scopes
 
 
-def collapse(facts: list[_Facts], index: TraceIndex, max_nodes: int) -> list[Group]:
+def collapse(facts: list[_Facts], trace: Trace, max_nodes: int) -> list[Group]:
     """The nodes to draw, never more than ``max_nodes``. Up to ``max_nodes`` variables
     each get a node; beyond that, variables with the same history collapse into one node
     per scope, and the scopes are cut shorter (``a/b/c`` → ``a/b`` → ``a`` → top) until
@@ -944,7 +942,7 @@ def collapse(facts: list[_Facts], index: TraceIndex, max_nodes: int) -> list[Gro
     each scope becomes one summary node (see :func:`summarize_scopes`)."""
     if len(facts) <= max_nodes:
         return [Group(f.scope, [f]) for f in facts]
-    signatures = [f.signature(index) for f in facts]
+    signatures = [f.signature(trace) for f in facts]
     depth = max(f.name.count("/") for f in facts)
     for level in range(depth, -1, -1):
         groups: dict[tuple[str, tuple], list[_Facts]] = {}
@@ -1013,9 +1011,9 @@ def key_pattern(keys: list[str]) -> str:
 
 # --- small helpers --------------------------------------------------------------------------
 
-def _normalizer(index: TraceIndex):
+def _normalizer(trace: Trace):
     def norm(path: str | None) -> str | None:
-        return None if path is None else index.normalize_path(path)
+        return None if path is None else trace.normalize_path(path)
     return norm
 
 
