@@ -147,7 +147,7 @@ class Event:
     @property
     def runs(self) -> str:
         """The run number, or ``first-last`` for a streak: ``"5-104"``."""
-        return str(self.run) if self.last_run == self.run else f"{self.run}-{self.last_run}"
+        return run_span(self.run, self.last_run)
 
     def __repr__(self) -> str:
         count = f" x{self.count}" if self.count != 1 else ""
@@ -226,6 +226,11 @@ class Save:
     keys: dict[str, str] = field(default_factory=dict)
     location: str | None = None
     time: float = 0.0
+
+
+def run_span(first: int, last: int | None) -> str:
+    """``"5"`` for one run, ``"5-104"`` for runs 5 to 104: every view spells spans so."""
+    return str(first) if last is None or last == first else f"{first}-{last}"
 
 
 def process_json(event: Event) -> dict[str, Any] | None:

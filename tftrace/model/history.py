@@ -36,9 +36,10 @@ class Discarded:
     last_update: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every variable by every rule, kept cheap
 class History:
-    """The writes to ``variable`` in ``session``, in run order, and what they mean.
+    """The writes to ``variable`` in ``session``, in run order, and what they mean (read
+    only: the sequences are the index's own).
 
     ``values`` is the timeline of value summaries the recorder read, as (run, summary);
     ``failed`` the runs that failed trying to write it (their writes never happened).

@@ -103,8 +103,9 @@ def variable_history(index: TraceIndex, variable: str, session: int) -> History:
 
 def histories(index: TraceIndex) -> Iterator[History]:
     """The history of every (session, variable) with writes, by session then name."""
-    for session, variable in sorted(index.events):
-        yield variable_history(index, variable, session)
+    events, values, failed = index.events, index.values, index.failed_writes
+    for key in sorted(events):
+        yield History(key[1], key[0], events[key], values.get(key, ()), failed.get(key, ()))
 
 
 def origin(index: TraceIndex, variable: str, session: int, run: int | None = None) -> Origin:

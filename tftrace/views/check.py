@@ -69,14 +69,22 @@ def process_label(process: dict) -> str:
     return f"pid {process.get('pid')}" if process.get("pid") is not None else "?"
 
 
-def _finding(d: Diagnostic, text_cls: type) -> object:
-    where = [f"session {d.session}"] if d.session else []  # 0: the merge as a whole
+def finding_where(d: Diagnostic, session: bool = True) -> list[str]:
+    """Where a finding happened, for its header: ``session 2``, ``run 5``, the process
+    (in a merged trace) and the call site, each printable; ``check`` and ``explain``
+    both head a finding with it."""
+    where = [f"session {d.session}"] if session and d.session else []  # 0: the merge
     if d.run is not None:
         where.append(f"run {d.run}")
     if d.process is not None:  # a merged trace: the process where it happened
         where.append(process_label(d.process))
     if d.location:
         where.append(printable(d.location))
+    return where
+
+
+def _finding(d: Diagnostic, text_cls: type) -> object:
+    where = finding_where(d)
     head = text_cls()
     head.append(f"{d.severity:<8}", style=STYLES[d.severity])
     head.append(f"{d.rule}", style="bold")

@@ -13,7 +13,8 @@ from typing import Any
 
 from tftrace.model import Event, Explanation, Lineage
 from tftrace.model.display import format_shape, format_summary, printable
-from tftrace.views.check import process_label
+from tftrace.model.events import run_span
+from tftrace.views.check import finding_where
 # The verdict is the model's wording (Explanation.verdict, the JSON, the TUI share it).
 from tftrace.model.explain import attempted_kind, run_at, verdict
 
@@ -67,9 +68,7 @@ def explain_text(explanation: Explanation) -> str:
         # What `check` says about it, with the fix: the verdict tells what, this how.
         lines += ["", "  findings (tftrace check has the details):"]
         for d in explanation.findings:
-            where = ", ".join(p for p in (f"run {d.run}" if d.run is not None else "",
-                                          process_label(d.process) if d.process else "",
-                                          printable(d.location or "")) if p)
+            where = ", ".join(finding_where(d, session=False))
             lines.append(f"  {d.severity:<7} {printable(d.rule)}"
                          + (f"  ({where})" if where else ""))
             if d.hint:
@@ -98,8 +97,7 @@ def _process_cell(event: Event) -> str:
     if event.local is None:
         return event.process.label
     session, first, last = event.local
-    runs = str(first) if first == last else f"{first}-{last}"
-    return f"{event.process.label} s{session} r{runs}"
+    return f"{event.process.label} s{session} r{run_span(first, last)}"
 
 
 def _timeline_row(event: Event) -> tuple[str, ...]:

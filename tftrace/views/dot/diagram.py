@@ -20,7 +20,7 @@ from tftrace.errors import TftraceError
 from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import format_shape, format_summary, natural_key
-from tftrace.model.events import FEED, Event
+from tftrace.model.events import FEED, Event, run_span
 from tftrace.model.history import History
 from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary
 from tftrace.views.dot.escape import shorten
@@ -136,7 +136,7 @@ class RunBox:
 
     @property
     def runs(self) -> str:
-        return str(self.run) if self.last_run == self.run else f"{self.run}-{self.last_run}"
+        return run_span(self.run, self.last_run)
 
 
 def edge_limit(max_nodes: int) -> int:
@@ -823,7 +823,7 @@ class _Builder:
                 process = event.process.label
                 if event.local is not None:
                     first, last = event.local[1:]
-                    local = f"r{first}" if first == last else f"r{first}-{last}"
+                    local = f"r{run_span(first, last)}"
             runs[key] = RunBox(id=self.new_id("r"), session=session, kind=event.kind,
                                run=event.run, last_run=event.last_run, count=event.count,
                                location=event.location, fed=FEED in event.sources,

@@ -21,7 +21,7 @@ from tftrace.model.display import (
     format_values,
     printable,
 )
-from tftrace.model.events import FEED, Event
+from tftrace.model.events import FEED, Event, run_span
 from tftrace.tracefile import RunRecord, StreakRecord, ValueSummary, VariableRecord
 from tftrace.views.check import STYLES as SEVERITY_STYLES
 from tftrace.views.tui.status import MARKERS, ORIGIN_WORDS, VariableStatus, badge_of
@@ -175,7 +175,7 @@ def _process_of(trace: Trace, session: int, run: int, event: Event | None = None
     """``worker:1 r2-4`` for a merged trace's run, ``""`` otherwise."""
     if event is not None and event.process is not None and event.local is not None:
         _, first, last = event.local
-        return f"{event.process.label} r{first if first == last else f'{first}-{last}'}"
+        return f"{event.process.label} r{run_span(first, last)}"
     found = trace.process_of(session, run)
     return "" if found is None else f"{found[0].label} r{found[2]}"
 
@@ -425,8 +425,7 @@ def _run_row(run: RunRecord) -> RunRow:
 
 
 def _streak_row(streak: StreakRecord) -> RunRow:
-    runs = str(streak.first_run) if streak.first_run == streak.last_run \
-        else f"{streak.first_run}-{streak.last_run}"
+    runs = run_span(streak.first_run, streak.last_run)
     return RunRow(run=streak.first_run, runs=runs, count=streak.count,
                   location=streak.location, fetches=streak.fetches,
                   writes=tuple((w.variable, w.kind) for w in streak.writes))
