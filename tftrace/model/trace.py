@@ -321,7 +321,10 @@ class Trace:
         ['restore-overwritten']
         """
         if self._diagnostics is None:
-            self._diagnostics = check(self)
+            # Rules build many small acyclic objects (a History per variable): on a big
+            # trace the collector's passes over the loaded index would cost more than them.
+            with paused_gc():
+                self._diagnostics = check(self)
             if self._index.processes:
                 from tftrace.model.merge import locate
 
