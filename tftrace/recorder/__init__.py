@@ -5,6 +5,12 @@ writes and how; ``capture`` turns values and stacks into plain data; ``patch`` a
 ``launcher`` trace unmodified programs (``tftrace run``).
 """
 
+#: Where a trace goes when no path is given (``tftrace.Session()``, ``tftrace run``).
+DEFAULT_TRACE = "tftrace.json"
+#: The environment variable naming the trace: set by ``tftrace run`` and ``tracing()``,
+#: read by every traced session of the process.
+TRACE_ENV = "TFTRACE_TRACE"
+
 #: The one line said when recording is asked for and TensorFlow is not installed (by
 #: ``tftrace run`` as an error, by ``tftrace.Session`` as an ``ImportError``).
 TENSORFLOW_MISSING = ("TensorFlow is not installed, and recording a trace needs it (reading "

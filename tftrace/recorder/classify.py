@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 from tftrace.recorder import construction
 from tftrace.recorder.capture import creation_location
 from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
+from tftrace.tracefile.records import FEED
 
 VARIABLE_OPS = frozenset({"VariableV2", "Variable", "VarHandleOp"})
 ASSIGN_OPS = frozenset({"Assign", "AssignVariableOp"})
@@ -41,7 +42,6 @@ RANDOM_OPS = frozenset({
     "RandomShuffle", "Multinomial", "RandomGamma", "RandomPoisson", "RandomPoissonV2",
     "ParameterizedTruncatedNormal", "RandomCrop",
 })
-FEED = "<feed>"
 _VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
 _PARTS_KEPT = 1024  # targets whose analysis a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
@@ -93,11 +93,6 @@ class VariableInfo:
     record: VariableRecord
     initializer_op: Any | None
     read_tensor: Any | None  # a tensor whose value is the variable's value (no side effects)
-
-
-@dataclass
-class SaverInfo:
-    record: SaverRecord
 
 
 class GraphIndex:

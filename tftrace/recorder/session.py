@@ -30,7 +30,7 @@ from tensorflow.python.client import session as _tf_session
 from tensorflow.python.framework import ops as _ops
 
 from tftrace.escape import printable
-from tftrace.recorder import cluster, notes, patch
+from tftrace.recorder import DEFAULT_TRACE, TRACE_ENV, cluster, notes, patch
 from tftrace.recorder.capture import (
     caller_location,
     checkpoint_contents,
@@ -55,8 +55,6 @@ from tftrace.tracefile import (
     Write,
 )
 
-DEFAULT_TRACE = "tftrace.json"
-TRACE_ENV = "TFTRACE_TRACE"
 _PLAN_CACHE_LIMIT = 4096
 _MESSAGE_LIMIT = 4000
 
