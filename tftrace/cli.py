@@ -397,7 +397,9 @@ def _checkpoint_reader() -> Any:
     # checkpoint's index computes nothing, so oneDNN's kernels do not matter here.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    from tftrace.recorder import capture
+    # `import a.b as c` fails when sys.modules holds None for it (how a test hides
+    # TensorFlow); `from a import b` would take the attribute already on the package.
+    import tftrace.recorder.capture as capture
 
     return capture
 
