@@ -9,7 +9,7 @@ DEMO   := demo
 
 help:
 	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain, check and render it"
-	@echo "make test   - run the whole test suite"
+	@echo "make test   - run the whole test suite (the non-TensorFlow half with TensorFlow blocked)"
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
 	@echo "make bench  - run the benchmarks (a few minutes; docs/benchmarks.md)"
 
@@ -44,8 +44,13 @@ demo: $(STAMP) dot
 	@echo "demo: wrote $(DEMO)/restore_then_init.json, $(DEMO)/check.txt, $(DEMO)/restore_then_init.png"
 	@echo "the tftrace command is in $(VENV): 'source $(VENV)/bin/activate', or run $(VENV)/bin/tftrace"
 
+# The suite in two halves that together are all of it: the tests needing TensorFlow, then
+# every other test with TensorFlow made unimportable (tests/without_tensorflow), proving
+# that all but recording works on a machine without it (PRODUCT; tests/test_layers.py).
 test: $(STAMP) dot
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m tf
+	PYTHONPATH=$(CURDIR)/tests/without_tensorflow$${PYTHONPATH:+:$$PYTHONPATH} \
+	  $(PY) -m pytest -q -m "not tf"
 
 # The recorder's benchmarks take a few minutes (step counts are flags: see each --help);
 # every figure is a ratio against a baseline measured in the same process.

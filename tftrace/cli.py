@@ -9,11 +9,12 @@ import argparse
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tftrace import __version__
 from tftrace.errors import TftraceError
 from tftrace.model.display import printable
+from tftrace.recorder import DEFAULT_TRACE  # a name only: the recorder package imports nothing
 
 if TYPE_CHECKING:
     from tftrace.model import Trace
@@ -104,8 +105,8 @@ def _add_run(commands: argparse._SubParsersAction) -> None:
         _run)
     parser.usage = "tftrace run [-h] [-o TRACE] (SCRIPT | -m MODULE) [ARGS ...]"
     parser.set_defaults(run_parser=parser)  # for its usage errors, which need the program
-    parser.add_argument("-o", "--output", metavar="TRACE", default="tftrace.json",
-                        help="the trace file to write (default: tftrace.json); may hold "
+    parser.add_argument("-o", "--output", metavar="TRACE", default=DEFAULT_TRACE,
+                        help=f"the trace file to write (default: {DEFAULT_TRACE}); may hold "
                         "{job}, {task}, {pid}, {host}, e.g. traces/{job}{task}.json: one "
                         "launch line for every task of a cluster")
     # Shown by --help only: the words after tftrace's own options are split off by hand
@@ -377,13 +378,30 @@ def _add_inspect(commands: argparse._SubParsersAction) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from tftrace.views import inspect
+    from tftrace.views import checkpoint
 
     trace = _load(args.against) if args.against else None
-    report = inspect.inspect_checkpoint(args.checkpoint, trace, args.session)
-    print(inspect.inspect_json(report) if args.format == "json"
-          else inspect.inspect_text(report))
+    report = checkpoint.inspect_checkpoint(args.checkpoint, trace, args.session,
+                                           reader=_checkpoint_reader)
+    print(checkpoint.inspect_json(report) if args.format == "json"
+          else checkpoint.inspect_text(report))
     return EXIT_FINDINGS if report.problems else EXIT_OK
+
+
+def _checkpoint_reader() -> Any:
+    """The recorder's checkpoint reader; ImportError without TensorFlow. Loaded only when a
+    checkpoint is actually read (TensorFlow takes seconds to import)."""
+    # This process is ours: keep TensorFlow's C++ start-up chatter off stderr. The oneDNN
+    # notice is printed before absl's logging starts, so no log level hides it (with it
+    # comes absl's "All log messages before absl::InitializeLog()" line); reading a
+    # checkpoint's index computes nothing, so oneDNN's kernels do not matter here.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # `import a.b as c` fails when sys.modules holds None for it (how a test hides
+    # TensorFlow); `from a import b` would take the attribute already on the package.
+    import tftrace.recorder.capture as capture
+
+    return capture
 
 
 # --- tftrace view -----------------------------------------------------------------------

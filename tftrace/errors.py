@@ -29,6 +29,10 @@ class UnknownSession(TftraceError):
     """A session number that the trace does not contain."""
 
 
+class CheckpointNotFound(TftraceError):
+    """No checkpoint at the given path (``tftrace inspect``)."""
+
+
 class DotNotFound(TftraceError):
     """Graphviz's ``dot`` program, needed for PNG/SVG/PDF output, is not installed."""
 

@@ -10,13 +10,12 @@ from typing import Any
 
 from tftrace.model.display import printable
 from tftrace.tracefile import ValueSummary
+from tftrace.tracefile.records import EVENT_KINDS, FEED  # noqa: F401 - re-exported
 
 #: Kinds of write that give a variable a new value (the origin of what it holds next).
 ORIGIN_KINDS = ("initializer", "restore", "assign")
-#: Every kind of write, in the vocabulary of PRODUCT §2.
-EVENT_KINDS = ORIGIN_KINDS + ("update",)
-#: The ``sources`` entry of an assign whose value was fed (``feed_dict``), not computed.
-FEED = "<feed>"
+# EVENT_KINDS (every kind of write, PRODUCT §2) and FEED (the ``sources`` entry of a fed
+# value) are the trace format's, defined once in tftrace.tracefile.records.
 
 
 @dataclass(frozen=True)

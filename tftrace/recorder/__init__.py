@@ -1,9 +1,19 @@
 """The recorder: the only part of tftrace that imports TensorFlow.
 
-``session`` holds the traced session classes; ``classify`` decides which variables a run
-writes and how; ``capture`` turns values and stacks into plain data; ``patch`` and
-``launcher`` trace unmodified programs (``tftrace run``).
+``session`` holds the traced session classes and the per-run recorder; ``signature`` keys a
+run's fetches and feeds; ``streaks`` coalesces repeated runs (the geometric sampling
+schedule); ``traces`` holds the process-wide registries (a trace per path, an index per
+graph); ``tf_errors`` reads a failed run's error text. ``graph_index`` knows a graph's
+variables and Savers, ``classify`` decides which variables a run writes and how, both on
+``graph_ops`` (op types, graph walks); ``capture`` turns values and stacks into plain data;
+``patch`` and ``launcher`` trace unmodified programs (``tftrace run``).
 """
+
+#: Where a trace goes when no path is given (``tftrace.Session()``, ``tftrace run``).
+DEFAULT_TRACE = "tftrace.json"
+#: The environment variable naming the trace: set by ``tftrace run`` and ``tracing()``,
+#: read by every traced session of the process.
+TRACE_ENV = "TFTRACE_TRACE"
 
 #: The one line said when recording is asked for and TensorFlow is not installed (by
 #: ``tftrace run`` as an error, by ``tftrace.Session`` as an ``ImportError``).

@@ -37,10 +37,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from tftrace.escape import printable
-from tftrace.recorder import TENSORFLOW_MISSING, patch
+from tftrace.recorder import TENSORFLOW_MISSING, TRACE_ENV, patch
 from tftrace.filelock import try_lock
 
-TRACE_ENV = "TFTRACE_TRACE"
 #: The placeholders of a per-process trace path (cluster.expand, not imported here: it
 #: brings the trace format in, and a script without TensorFlow needs none of it).
 _PLACEHOLDER = re.compile(r"\{(job|task|pid|host)\}")

@@ -17,220 +17,59 @@ import atexit
 import contextlib
 import itertools
 import os
-import platform
 import sys
 import threading
 import time
 import types
 import weakref
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from tensorflow.python.client import session as _tf_session
-from tensorflow.python.framework import ops as _ops
 
 from tftrace.escape import printable
-from tftrace.recorder import cluster, notes, patch
-from tftrace.recorder.capture import (
-    caller_location,
-    checkpoint_contents,
-    creation_location,
-    short_names,
-    summarize,
+from tftrace.recorder import TRACE_ENV, cluster, notes, patch
+from tftrace.recorder.capture import caller_location, creation_location, short_names, summarize
+from tftrace.recorder.classify import RunPlan, analyze_run, resolve_string
+from tftrace.recorder.signature import (
+    feed_key as _feed_key,
+    fed_names as _fed_names,
+    feed_values as _feed_values,
+    fetch_key as _fetch_key,
+    leaf_op as _leaf_op,
 )
-from tftrace.recorder.classify import GraphIndex, RunPlan, analyze_run, resolve_string
+from tftrace.recorder.streaks import StreakTracking
+from tftrace.recorder.tf_errors import run_error_message as _message
+from tftrace.recorder.tf_errors import uninitialized_names as _uninitialized_names
+# The registries live in traces.py; their names stay importable from here.
+from tftrace.recorder.traces import (  # noqa: F401 - re-exported
+    TraceState,
+    _states,
+    _states_lock,
+    default_trace_path,
+    graph_index,
+    trace_state,
+)
 from tftrace.tracefile import (
     GraphGrowth,
-    Header,
     RecorderError,
     RunError,
     RunRecord,
     SaveInfo,
     SessionEnd,
     SessionRecord,
-    StreakRecord,
-    StreakSample,
-    TraceWriter,
-    VariableRecord,
     Write,
 )
 
-DEFAULT_TRACE = "tftrace.json"
-TRACE_ENV = "TFTRACE_TRACE"
 _PLAN_CACHE_LIMIT = 4096
-_MESSAGE_LIMIT = 4000
 
 _ORIG = patch.originals(_tf_session.BaseSession)
 _orig_run = _ORIG["run"]
-
-
-def default_trace_path() -> str:
-    return os.environ.get(TRACE_ENV) or DEFAULT_TRACE
-
-
-# --- process-wide state: one writer per trace path, one index per graph -------------------
-
-class TraceState:
-    """A trace file shared by every session of this process that names its path.
-
-    ``requested`` is the path as given, maybe a pattern (``traces/{job}{task}.json``);
-    ``path`` is the file written (see ``cluster.expand`` for the rule).
-    """
-
-    def __init__(self, path: str):
-        self.requested = path
-        self.path, complete = cluster.expand(path)
-        self.provisional = not complete  # {job}/{task} guessed: renamed once they are known
-        self.lock = threading.RLock()
-        self.writer = TraceWriter(self.path, _header())
-        self.write(cluster.process_record())
-        self._session_numbers = itertools.count(1)
-        self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
-        self.synced: dict[int, int] = {}  # graph -> how many of its index's records synced
-        self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
-        # variable name -> sessions that gave it a value (for "initialized only in session 1")
-        self.initialized_in: dict[str, set[int]] = {}
-        self.sessions = 0
-        self.open_sessions = 0
-
-    def new_session_number(self) -> int:
-        with self.lock:
-            self.sessions += 1
-            self.open_sessions += 1
-            if self.writer.closed:
-                self.writer.reopen()  # a later session of the same trace: append to it
-            return next(self._session_numbers)
-
-    def session_closed(self) -> None:
-        """The file is closed while no session of it is open (no leaked handles in
-        programs that open many sessions); the next session appends to it."""
-        with self.lock:
-            self.open_sessions -= 1
-            if self.open_sessions <= 0:
-                self.open_sessions = 0
-                self.writer.close()
-
-    def write(self, record: Any, flush: bool = True) -> None:
-        self.writer.write(record.to_json(), flush=flush)
-
-    def sync_graph(self, index: GraphIndex, full: bool = True) -> None:
-        """Write variable and Saver records this trace has not seen (or that changed):
-        the index's records since this trace's last sync, the latest of each."""
-        if full:
-            index.refresh()
-        with self.lock:
-            position = self.synced.get(index.graph_id, 0)
-            if position == len(index.records):
-                return
-            fresh = index.records[position:]
-            self.synced[index.graph_id] = len(index.records)
-            latest: dict[str, Any] = {}
-            for record in fresh:
-                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
-                latest[name] = record
-            variables = sorted((r for r in latest.values() if isinstance(r, VariableRecord)),
-                               key=lambda r: r.index)  # creation order
-            savers = [r for r in latest.values() if not isinstance(r, VariableRecord)]
-            for record in [*variables, *savers]:
-                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
-                key = (index.graph_id, name)
-                if self.emitted.get(key) is not record:
-                    self.emitted[key] = record
-                    self.write(record, flush=False)
-            self.writer.flush()
-
-    def process_changed(self, record: Any) -> None:
-        """The process learned its cluster role: say so in the trace (even when no session
-        is open), and move a pattern's file to its real name if it was a guess."""
-        with self.lock:
-            if self.provisional:
-                path, complete = cluster.expand(self.requested, record)
-                if path != self.path:
-                    # The open file moves with its name; never over another process's
-                    # live trace (the writer picks a sibling then, and says so).
-                    self.path = self.writer.rename(path)
-                self.provisional = not complete
-            reopened = self.writer.closed
-            if reopened:
-                self.writer.reopen()
-            self.write(record)
-            if reopened:
-                self.writer.close()
-
-    def record_checkpoint(self, path: str | None) -> None:
-        if not path:
-            return
-        with self.lock:
-            if path in self.checkpoints:
-                return
-            record = self.checkpoints[path] = checkpoint_contents(path)
-        self.write(record)
-
-
-def _header() -> Header:
-    tf = sys.modules.get("tensorflow")
-    return Header(tftrace=_version(), created=time.time(), pid=os.getpid(),
-                  argv=tuple(sys.argv), script=sys.argv[0] if sys.argv else None,
-                  cwd=os.getcwd(), python=platform.python_version(),
-                  tensorflow=getattr(tf, "__version__", None))
-
-
-def _version() -> str:
-    from tftrace import __version__
-
-    return __version__
-
-
-_states: dict[str, TraceState] = {}
-_states_lock = threading.Lock()
-_graphs: "weakref.WeakKeyDictionary[Any, GraphIndex]" = weakref.WeakKeyDictionary()
-_graph_numbers = itertools.count(1)
 _recorders: "weakref.WeakSet[SessionRecorder]" = weakref.WeakSet()
-
-
-def trace_state(path: str | os.PathLike[str] | None) -> TraceState:
-    path = os.path.abspath(os.fspath(path or default_trace_path()))
-    with _states_lock:
-        state = _states.get(path)
-        if state is None:
-            state = _states[path] = TraceState(path)
-        return state
-
-
-def _process_changed(record: Any) -> None:
-    with _states_lock:
-        states = list(_states.values())
-    for state in states:
-        state.process_changed(record)
-
-
-cluster.subscribe(_process_changed)
-
-
-def graph_index(graph: Any) -> GraphIndex:
-    index = _graphs.get(graph)
-    if index is None:
-        index = _graphs[graph] = GraphIndex(graph, next(_graph_numbers))
-    return index
 
 
 # --- the per-session recorder -------------------------------------------------------------
 
-@dataclass
-class _Streak:
-    number: int
-    plan: RunPlan
-    first_run: int
-    location: str | None
-    count: int = 0
-    last_run: int = 0
-    sampled_at: int = 0  # count at the last value sample
-    pending: list[StreakSample] = field(default_factory=list)
-    started: float = 0.0
-    written: bool = False  # a record of it is in the trace (later ones omit its writes)
-
-
-class SessionRecorder:
+class SessionRecorder(StreakTracking):
     """Records one session's runs into a trace."""
 
     def __init__(self, session: Any, state: TraceState, location: str | None):
@@ -247,11 +86,7 @@ class SessionRecorder:
         self._lock = threading.RLock()
         self._plans: dict[Any, RunPlan] = {}
         self._plan_ids = itertools.count(1)
-        self._streak_numbers = itertools.count(1)
-        self._streaks: dict[int, _Streak] = {}  # streak key (a plan shape) -> running streak
-        self._shapes: dict[tuple[Any, ...], int] = {}  # plan shape -> streak key
-        self._shape_numbers = itertools.count(1)
-        self._shapes_run: set[int] = set()  # assign shapes that ran once already
+        self._init_streaks()
         self._seen_plans: set[int] = set()
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
@@ -301,21 +136,6 @@ class SessionRecorder:
                 elif plan.streak_key not in self._streaks:
                     self._end_streaks()
         return plan
-
-    def _starts_streak(self, plan: RunPlan) -> bool:
-        """Whether this run of ``plan`` is a streak's (an assign shape's first run is a
-        run record of its own, exactly as a one-off assign)."""
-        return plan.streakable and (plan.update_only or plan.streak_key in self._shapes_run)
-
-    def _conflicts(self, plan: RunPlan) -> list[_Streak]:
-        """Running streaks that cannot interleave with ``plan``'s: one of the two assigns
-        a variable the other writes. Update streaks interleave freely (GAN D/G steps, a
-        train op with and without the hooks' fetches): counts add up whatever the order,
-        while the order of a variable's assigns decides its value."""
-        return [s for s in self._streaks.values()
-                if s.plan.streak_key != plan.streak_key  # its own streak goes on
-                and (s.plan.assigned.intersection(plan.written)
-                     or plan.assigned.intersection(s.plan.written))]
 
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
@@ -434,62 +254,6 @@ class SessionRecorder:
             note = notes.for_failed_run(self, record, error) if add_note else None
             if note:
                 add_note(note)
-
-    def _streak_step(self, plan: RunPlan) -> None:
-        streak = self._streaks.get(plan.streak_key)
-        if streak is None:
-            streak = _Streak(number=next(self._streak_numbers), plan=plan,
-                             first_run=self.run_index, location=caller_location(),
-                             started=time.time())
-            self._streaks[plan.streak_key] = streak
-        streak.count += 1
-        streak.last_run = self.run_index
-        count = streak.count
-        if count & (count - 1) == 0:  # 1, 2, 4, 8, ...: the geometric schedule
-            self._sample([streak])
-            self._write_streak(streak, final=False)
-
-    def _sample(self, streaks: list[_Streak]) -> None:
-        names = sorted({name for s in streaks for name in s.plan.written})
-        with self.graph.as_default():
-            values = self._read_values(names)
-        for streak in streaks:
-            streak.sampled_at = streak.count
-            streak.pending.append(StreakSample(
-                run=streak.last_run, count=streak.count,
-                values={n: values[n] for n in streak.plan.written if n in values}))
-
-    def _write_streak(self, streak: _Streak, final: bool) -> None:
-        plan = streak.plan
-        self.state.write(StreakRecord(
-            session=self.number, streak=streak.number, first_run=streak.first_run,
-            last_run=streak.last_run, count=streak.count, location=streak.location,
-            fetches=() if streak.written else plan.fetch_names,
-            # The reader keeps the first record's writes; repeating them costs space only.
-            writes=() if streak.written else tuple(
-                Write(variable=w.variable, kind=w.kind, op=w.op, sources=w.sources)
-                for w in plan.writes),
-            samples=tuple(streak.pending), final=final, time=streak.started,
-            last_time=time.time()))
-        streak.pending = []
-        streak.written = True
-
-    def _end_streaks(self, which: list[_Streak] | None = None) -> None:
-        """End ``which`` (default: every running streak), sampled first if they moved."""
-        if which is None:
-            streaks = sorted(self._streaks.values(), key=lambda s: s.number)
-            self._streaks.clear()
-        else:
-            streaks = sorted(which, key=lambda s: s.number)
-            for streak in streaks:
-                del self._streaks[streak.plan.streak_key]
-        if not streaks:
-            return
-        unsampled = [s for s in streaks if s.sampled_at != s.count]
-        if unsampled:
-            self._sample(unsampled)
-        for streak in streaks:
-            self._write_streak(streak, final=True)
 
     def _record_run(self, plan: RunPlan, feed_dict: Any, started: float,
                     error: BaseException | None) -> RunRecord:
@@ -642,131 +406,6 @@ def _devices(session: Any) -> dict[str, str]:
         return cluster.session_devices(session)
     except Exception:  # the cluster is not reachable (yet): the trace just lacks them
         return {}
-
-
-def _message(error: BaseException) -> str:
-    message = getattr(error, "message", None) or str(error)
-    return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT] + " ..."
-
-
-_UNINITIALIZED_PATTERNS = None
-
-
-def _uninitialized_names(error: BaseException) -> tuple[str, ...]:
-    """Variables TensorFlow's FailedPreconditionError says were read uninitialized."""
-    global _UNINITIALIZED_PATTERNS
-    if type(error).__name__ != "FailedPreconditionError":
-        return ()
-    import re
-
-    if _UNINITIALIZED_PATTERNS is None:
-        _UNINITIALIZED_PATTERNS = [
-            re.compile(r"uninitialized value ([^\s\[\]\"';,]+)"),
-            re.compile(r"reading resource variable ([^\s\[\]\"';,]+) from Container"),
-            re.compile(r"Could not find variable ([^\s\[\]\"';,]+?)\.?(?:\s|$)"),
-        ]
-    text = str(error)
-    names = []
-    for pattern in _UNINITIALIZED_PATTERNS:
-        names.extend(m.group(1).rstrip(".") for m in pattern.finditer(text))
-    return tuple(dict.fromkeys(names))
-
-
-# --- run signatures -----------------------------------------------------------------------
-
-def _fetch_key(fetches: Any, leaves: list[Any]) -> Any:
-    """A hashable key for the fetch structure; graph elements by identity.
-
-    The leaf objects are kept alive by the cached plan, so an ``id`` in a key can never
-    be reused by another object while the plan exists. This runs on every run: the usual
-    ``[train_op, loss]`` takes one loop, without recursion.
-    """
-    kind = type(fetches)
-    if kind is list or kind is tuple:
-        key: list[Any] = [kind]
-        for item in fetches:
-            if isinstance(item, _CONTAINERS) or item is None:
-                key.append(_fetch_key(item, leaves))
-            else:
-                leaves.append(item)
-                key.append(id(item))
-        return tuple(key)
-    if kind is dict:  # MonitoredSession's {caller: ..., hook: ...}, one loop as above
-        key = [dict]
-        for name, item in fetches.items():
-            if isinstance(item, _CONTAINERS) or item is None:
-                key.append((name, _fetch_key(item, leaves)))
-            else:
-                leaves.append(item)
-                key.append((name, id(item)))
-        return tuple(key)
-    if isinstance(fetches, str):
-        leaves.append(fetches)
-        return fetches
-    if isinstance(fetches, (list, tuple)):  # namedtuples and other subclasses
-        return (kind, *[_fetch_key(f, leaves) for f in fetches])
-    if isinstance(fetches, dict):
-        return (dict, *[(k, _fetch_key(v, leaves)) for k, v in fetches.items()])
-    if fetches is None:
-        return None
-    leaves.append(fetches)
-    return id(fetches)
-
-
-_CONTAINERS = (list, tuple, dict, str)
-
-
-def _feed_key(feed_dict: Any, leaves: list[Any]) -> Any:
-    if not feed_dict:
-        return ()
-    leaves.extend(feed_dict)
-    # Strings are names (compared by value); anything else by identity.
-    return tuple(k if type(k) is str else id(k) for k in feed_dict)
-
-
-def _leaf_op(graph: Any, leaf: Any) -> Any | None:
-    try:
-        element = graph.as_graph_element(leaf, allow_tensor=True, allow_operation=True)
-    except Exception:
-        # SparseTensor and other composites: their components' ops.
-        for attr in ("indices", "values", "op"):
-            part = getattr(leaf, attr, None)
-            if part is not None and hasattr(part, "op"):
-                return part.op
-            if part is not None and hasattr(part, "type") and hasattr(part, "inputs"):
-                return part
-        return None
-    return element if isinstance(element, _ops.Operation) else element.op
-
-
-def _feed_tensor_name(graph: Any, key: Any) -> str | None:
-    try:
-        element = graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
-    except Exception:
-        return None
-    return getattr(element, "name", None)
-
-
-def _fed_names(graph: Any, feed_dict: Any) -> list[str]:
-    if not feed_dict:
-        return []
-    names = []
-    for key in feed_dict:
-        name = _feed_tensor_name(graph, key)
-        if name is not None:
-            names.append(name)
-    return names
-
-
-def _feed_values(graph: Any, feed_dict: Any) -> dict[str, Any]:
-    if not feed_dict:
-        return {}
-    out = {}
-    for key, value in feed_dict.items():
-        name = _feed_tensor_name(graph, key)
-        if name is not None:
-            out[name] = value
-    return out
 
 
 # --- the traced run, shared by every way of tracing ---------------------------------------

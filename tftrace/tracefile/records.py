@@ -17,6 +17,8 @@ FORMAT_NAME = "tftrace-trace"
 FORMAT_VERSION = 2  # 2: process records, session remote/devices, variable device
 
 EVENT_KINDS = ("initializer", "restore", "assign", "update")
+#: The ``sources`` entry of a write whose value was fed (``feed_dict``), not computed.
+FEED = "<feed>"
 _new = object.__new__
 
 # --- small validators -------------------------------------------------------------------

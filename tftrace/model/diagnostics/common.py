@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from tftrace.model.events import Event
 from tftrace.model.index import TraceIndex
@@ -35,13 +35,6 @@ def is_global(record: Any) -> bool:
 def is_local(record: Any) -> bool:
     collections = getattr(record, "collections", ())
     return "local_variables" in collections and "variables" not in collections
-
-
-def first_location(events: Iterable[Event]) -> str | None:
-    for event in events:
-        if event.location:
-            return event.location
-    return None
 
 
 def location_of_run(index: TraceIndex, session: int, run: int) -> str | None:

@@ -1,7 +1,8 @@
 """``tftrace inspect``: a checkpoint's keys, and how they fit a traced graph.
 
-Reading a checkpoint's index needs TensorFlow (through the recorder, the only part that
-imports it); when TensorFlow is not installed, the contents recorded in a trace
+Reading a checkpoint's index needs TensorFlow, which only the recorder imports: the caller
+(the CLI) hands in a loader of the recorder's checkpoint reader, and this view never
+imports it. When TensorFlow is not installed, the contents recorded in a trace
 (``--against``) are used instead, so a trace attached to a bug report is enough.
 """
 from __future__ import annotations
@@ -13,9 +14,9 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from tftrace.errors import TftraceError
+from tftrace.errors import CheckpointNotFound, TftraceError
 from tftrace.findings import CheckpointMatch, match_checkpoint, shape_text
 from tftrace.model.diagnostics.common import is_global
 from tftrace.model.display import printable
@@ -27,10 +28,6 @@ VERIFY_LIMIT = 1 << 30
 _ITEM_BYTES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8, "int8": 1,
                "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8,
                "uint64": 8, "bool": 1, "complex64": 8, "complex128": 16}
-
-
-class CheckpointNotFound(TftraceError):
-    """No checkpoint at the given path."""
 
 
 @dataclass
@@ -82,14 +79,25 @@ def resolve_prefix(path: str) -> str:
     return m.group(1) if m else path
 
 
-def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None) -> InspectReport:
+#: Returns the checkpoint reader: an object with ``checkpoint_contents(prefix)`` and
+#: ``checkpoint_data_problem(prefix, keys)`` (``tftrace.recorder.capture``); raises
+#: ImportError when TensorFlow is not installed. Called only when a checkpoint is read.
+ReaderLoader = Callable[[], Any]
+
+
+def _no_tensorflow() -> Any:
+    raise ImportError("no checkpoint reader")
+
+
+def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None,
+                       reader: ReaderLoader = _no_tensorflow) -> InspectReport:
     prefix = resolve_prefix(path)
     if trace is not None and not trace.sessions:
         raise TftraceError(f"{trace.path}: the trace has no sessions, so no graph to match "
                            "the checkpoint against")
-    keys, source = _read_keys(prefix, trace)
+    keys, source, capture = _read_keys(prefix, trace, reader)
     report = InspectReport(path=prefix, keys=keys, source=source)
-    _verify_data(report)
+    _verify_data(report, capture)
     if trace is not None:
         number = session if session is not None else max(s.number for s in trace.sessions)
         trace.session(number)  # UnknownSession for a bad number
@@ -100,31 +108,27 @@ def inspect_checkpoint(path: str, trace: Any = None, session: int | None = None)
     return report
 
 
-def _read_keys(prefix: str, trace: Any) -> tuple[dict[str, tuple[Any, str]], str]:
+def _read_keys(prefix: str, trace: Any, reader: ReaderLoader
+               ) -> tuple[dict[str, tuple[Any, str]], str, Any]:
+    """The keys, where they come from ("checkpoint" or "trace"), and the reader used."""
     recorded = _recorded(prefix, trace)
-    # This process is ours (the CLI): keep TensorFlow's C++ start-up chatter off stderr.
-    # The oneDNN notice is printed before absl's logging starts, so no log level hides it
-    # (with it comes absl's "All log messages before absl::InitializeLog()" line); reading
-    # a checkpoint's index computes nothing, so oneDNN's kernels do not matter here.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
-        from tftrace.recorder.capture import checkpoint_contents
+        capture = reader()
     except ImportError:
         if recorded is not None:
-            return recorded, "trace"
+            return recorded, "trace", None
         raise TftraceError("reading a checkpoint needs TensorFlow (pip install "
                            "tensorflow), or --against a trace that recorded it") from None
     if not os.path.exists(prefix + ".index"):
         if recorded is not None:
-            return recorded, "trace"
+            return recorded, "trace", None
         raise CheckpointNotFound(f"{prefix}: no checkpoint here (no {os.path.basename(prefix)}"
                                  ".index); pass a prefix like model.ckpt-100 or its directory")
     _require_regular_file(prefix + ".index")
-    record = checkpoint_contents(prefix)
+    record = capture.checkpoint_contents(prefix)
     if record.error:
         raise TftraceError(f"{prefix}: cannot read the checkpoint: {record.error}")
-    return dict(record.keys), "checkpoint"
+    return dict(record.keys), "checkpoint", capture
 
 
 def _require_regular_file(path: str) -> None:
@@ -137,7 +141,7 @@ def _require_regular_file(path: str) -> None:
         raise CheckpointNotFound(f"{path}: not a regular file, not part of a checkpoint")
 
 
-def _verify_data(report: InspectReport) -> None:
+def _verify_data(report: InspectReport, capture: Any) -> None:
     """Read every tensor back (TensorFlow checks each one's checksum), or say why not."""
     if report.source != "checkpoint":
         report.data_note = "data not verified: listed from the trace"
@@ -148,9 +152,7 @@ def _verify_data(report: InspectReport) -> None:
         return
     for shard in _data_shards(report.path):
         _require_regular_file(shard)
-    from tftrace.recorder.capture import checkpoint_data_problem
-
-    report.data_problem = checkpoint_data_problem(report.path, sorted(report.keys))
+    report.data_problem = capture.checkpoint_data_problem(report.path, sorted(report.keys))
     report.data_verified = report.data_problem is None
 
 
