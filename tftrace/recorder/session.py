@@ -124,7 +124,8 @@ class SessionRecorder(StreakTracking):
             return plan  # nothing to record, or one more run of a running streak
         with self._lock:
             if grew:
-                self._note_growth()  # ops built between runs (graph-grows-during-session)
+                # ops built between runs (graph-grows-during-session)
+                self._note_growth(leaves[:fetch_count])
             plan = self._plans.get(key)
             if plan is None:
                 with self.graph.as_default():  # TF refuses graph access from outside it
@@ -140,7 +141,7 @@ class SessionRecorder(StreakTracking):
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
         graph = self.graph
-        self._note_growth()
+        self._note_growth(leaves[:fetch_count])
         targets, names = [], []
         for leaf in leaves[:fetch_count]:
             op = _leaf_op(graph, leaf)
@@ -169,16 +170,20 @@ class SessionRecorder(StreakTracking):
         self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
 
-    def _note_growth(self) -> None:
+    def _note_growth(self, fetched: Any = ()) -> None:
         """Ops added to the graph since the last run that saw it (checked on every run, one
         comparison): after the first run, that is the program building ops between runs.
         Kept as a counter per creating line, written at the session's end."""
         version = self.graph.version
-        added = version - self._version_seen
+        seen = self._version_seen
+        added = version - seen
         self._version_seen = version
         if added <= 0 or self.run_index == 0:
             return
-        location = creation_location(_newest_op(self.graph))
+        # The usual growing loop fetches the op it just built: take the creation site from
+        # the newest fetched op (O(fetches)); the graph's newest op costs O(graph) to find.
+        op = _newest_fetched(fetched, seen)
+        location = creation_location(op if op is not None else _newest_op(self.graph))
         entry = self._growth.get(location)
         if entry is None:
             if len(self._growth) >= 16:
@@ -385,6 +390,17 @@ class SessionRecorder(StreakTracking):
                              f"{printable(message)}\n")
         except Exception:
             pass
+
+
+def _newest_fetched(fetched: Any, since: int) -> Any:
+    """The fetched op created last, if it was created after op id ``since``."""
+    best = None
+    for leaf in fetched:
+        op = leaf if hasattr(leaf, "_id") else getattr(leaf, "op", None)
+        op_id = getattr(op, "_id", None)
+        if type(op_id) is int and op_id > since and (best is None or op_id > best._id):
+            best = op
+    return best
 
 
 def _newest_op(graph: Any) -> Any:
