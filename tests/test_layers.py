@@ -18,8 +18,10 @@ ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "tftrace"
 BLOCKER = Path(__file__).parent / "without_tensorflow"
 
-#: Stdlib-only modules that anything may use; they import no other part of tftrace.
-LEAVES = {"tftrace.escape", "tftrace.filelock", "tftrace.findings", "tftrace.errors"}
+#: Stdlib-only modules that anything may use; they import no other part of tftrace but
+#: other leaves (without cycles: see test_leaves_import_only_leaves_without_cycles).
+LEAVES = {"tftrace.escape", "tftrace.filelock", "tftrace.findings", "tftrace.errors",
+          "tftrace.gcpause"}
 
 #: Which parts of tftrace each layer may import (besides itself and the leaves).
 ALLOWED = {
@@ -104,7 +106,7 @@ def violations() -> list[str]:
                     found.append(f"{where}: {module} ({mine}) is stdlib-only, imports {name}")
                 continue
             target = first_party(name, known)
-            if target is None or target == "tftrace" or target in LEAVES and mine != "leaf":
+            if target is None or target == "tftrace" or target in LEAVES:
                 continue
             theirs = layer(target)
             if theirs == mine and mine != "leaf":
@@ -157,8 +159,68 @@ def test_the_blocker_makes_tensorflow_unimportable():
     assert "BLOCKED" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["tftrace.escape", "tftrace.findings", "tftrace.errors",
-                                  "tftrace.filelock"])
-def test_leaves_import_nothing_of_tftrace(name):
+def leaf_imports() -> dict[str, set[str]]:
+    """leaf -> the parts of tftrace it imports (at any depth of the file)."""
     known = modules()
-    assert [n for n, _ in imports(name, known[name]) if n.startswith("tftrace")] == []
+    return {leaf: {first_party(n, known) for n, _ in imports(leaf, known[leaf])
+                   if n.startswith("tftrace")} - {None, leaf} for leaf in sorted(LEAVES)}
+
+
+def test_leaves_import_only_leaves_without_cycles():
+    found = leaf_imports()
+    assert {leaf: sorted(targets - LEAVES) for leaf, targets in found.items()
+            if targets - LEAVES} == {}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for target in found.get(start, ()):
+            if target == goal or target not in seen and reaches(target, goal, seen | {target}):
+                return True
+        return False
+
+    assert [leaf for leaf in found if reaches(leaf, leaf, set())] == []
+
+
+# --- rules and views read the model's public queries, never the index --------------------
+
+#: Packages whose modules must read a Trace through its public API (History, queries).
+PUBLIC_ONLY = ("tftrace.model.diagnostics", "tftrace.views")
+
+
+def index_reach_ins(path: Path, root: Path | None = None) -> list[str]:
+    """Where the module at ``path`` reaches into a trace's index: ``x.index.<anything>``
+    (``trace.index.events``, ``self.trace.index.runs``), ``trace.index`` or ``trace._index``
+    taken whole (``index = trace.index``), by the parsed source, not its text."""
+    def trace_like(node: ast.AST) -> bool:
+        name = node.id if isinstance(node, ast.Name) else \
+            node.attr if isinstance(node, ast.Attribute) else ""
+        return name == "trace" or name.endswith("_trace") or name.endswith("trace_")
+
+    where = path.relative_to(root or ROOT)
+    found: dict[int, str] = {}  # line -> the outermost reach-in on it
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if not isinstance(node, ast.Attribute):
+            continue
+        inner = node.value
+        if isinstance(inner, ast.Attribute) and inner.attr in ("index", "_index"):
+            found.setdefault(node.lineno, f".{inner.attr}.{node.attr}")
+        elif node.attr in ("index", "_index") and trace_like(inner):
+            found.setdefault(node.lineno, ast.unparse(node))
+    return [f"{where}:{line}: {what}" for line, what in sorted(found.items())]
+
+
+def test_rules_and_views_read_no_trace_index():
+    found = [hit for module, path in modules().items()
+             if module.startswith(PUBLIC_ONLY) for hit in index_reach_ins(path)]
+    assert found == []
+
+
+def test_the_index_check_sees_reach_ins_and_nothing_else(tmp_path):
+    (tmp_path / "rule.py").write_text(
+        "def rule(trace, app):\n"
+        "    index = trace.index\n"                  # taken whole
+        "    runs = app.trace.index.runs\n"          # reached through
+        "    own = self_trace._index\n"
+        "    ok = record.index + ids.index(3)\n"     # a record's field, list.index
+        "    return [h.events for h in trace.histories()]\n")
+    assert index_reach_ins(tmp_path / "rule.py", tmp_path) == ["rule.py:2: trace.index", "rule.py:3: .index.runs",
+                    "rule.py:4: self_trace._index"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from tftrace.model.events import Event
 from tftrace.tracefile import RunRecord, ValueSummary
 
-__all__ = ["Clobbered", "Discarded", "History", "history_of", "origin_position",
+__all__ = ["Clobbered", "Discarded", "History", "Overwrite", "history_of", "origin_position",
            "value_at"]
 
 
@@ -34,6 +34,22 @@ class Discarded:
     by: Event
     updates: int
     last_update: int
+
+
+@dataclass(frozen=True)
+class Overwrite:
+    """A write that gave the variable a new value (``by``: an initializer, restore or
+    assign), the write it replaced (``previous``, None for the first) and the update
+    events between the two, whose training ``by`` threw away."""
+
+    by: Event
+    previous: Event | None
+    updates: Sequence[Event]
+
+    @property
+    def update_count(self) -> int:
+        """How many update runs ``by`` threw away."""
+        return sum(e.count for e in self.updates)
 
 
 @dataclass(slots=True)  # not frozen: built for every variable by every rule, kept cheap
@@ -72,6 +88,20 @@ class History:
         start = 0 if found is None else found + 1
         return sum(e.count for e in writes[start:] if e.kind == "update")
 
+    def has_origin_before(self, run: int) -> bool:
+        """Whether an initializer, restore or assign ran before ``run`` (exclusive)."""
+        return origin_position(self.until(run - 1)) is not None
+
+    def has_origin_after(self, run: int) -> bool:
+        """Whether an initializer, restore or assign ran after ``run`` (exclusive)."""
+        return any(e.is_origin for e in self.events[len(self.until(run)):])
+
+    def of_kind(self, kind: str, after: int | None = None) -> list[Event]:
+        """The events of one kind (``"update"``, ``"restore"``...), in run order; only
+        those after run ``after`` (exclusive) when given."""
+        events = self.events if after is None else self.events[len(self.until(after)):]
+        return [e for e in events if e.kind == kind]
+
     def until(self, run: int | None) -> Sequence[Event]:
         """The events up to ``run`` inclusive (all of them for None)."""
         if run is None:
@@ -91,6 +121,19 @@ class History:
             updates += self.events[i].count
             i -= 1
         return (self.events[i] if i >= 0 else None), updates
+
+    def overwrites(self, kind: str | None = None) -> Iterator[Overwrite]:
+        """Every write that replaced the value (only those of ``kind`` when given), with
+        what it replaced: the write before it and the updates between them."""
+        events, previous = self.events, None
+        for i, event in enumerate(events):
+            if event.kind == "update":
+                continue
+            if kind is None or event.kind == kind:
+                start = 0 if previous is None else previous + 1
+                yield Overwrite(event, None if previous is None else events[previous],
+                                events[start:i])
+            previous = i
 
     def clobbered(self) -> list[Clobbered]:
         """Every restore that was the origin until an initializer ran over it."""

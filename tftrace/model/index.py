@@ -6,13 +6,11 @@ variables and 100 000 runs must answer ``explain`` at once.
 from __future__ import annotations
 
 import bisect
-import gc
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from tftrace.errors import TraceFormatError
+from tftrace.gcpause import paused_gc  # noqa: F401 - for model.graph until it imports the leaf
 from tftrace.model.events import Event, MergeNote, Process, SessionInfo, Save
 from tftrace.tracefile import (
     CheckpointRecord,
@@ -95,30 +93,9 @@ class TraceIndex:
         return os.path.normpath(path)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large acyclic structures.
-
-    Loading creates hundreds of thousands of objects and no reference cycles; each GC pass
-    would scan all of them again (measured: a third of the load time of a 100 000-run
-    trace).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build_index(raw: RawTrace) -> TraceIndex:
-    """Index the records of ``raw`` (see :class:`TraceIndex`)."""
-    with paused_gc():
-        return _build_index(raw)
-
-
-def _build_index(raw: RawTrace) -> TraceIndex:
+    """Index the records of ``raw`` (see :class:`TraceIndex`). Callers building a big
+    index pause the collector around it (:func:`tftrace.gcpause.paused_gc`)."""
     index = TraceIndex(path=raw.path, header=raw.header, truncated=raw.truncated)
     declared: dict[int, SessionRecord] = {}
     ends: dict[int, SessionEnd] = {}

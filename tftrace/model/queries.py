@@ -101,11 +101,46 @@ def variable_history(index: TraceIndex, variable: str, session: int) -> History:
                       index.failed_writes.get(key, ()))
 
 
-def histories(index: TraceIndex) -> Iterator[History]:
-    """The history of every (session, variable) with writes, by session then name."""
+def histories(index: TraceIndex, session: int | None = None) -> Iterator[History]:
+    """The history of every (session, variable) with writes, by session then name (of
+    ``session`` only, when given)."""
     events, values, failed = index.events, index.values, index.failed_writes
     for key in sorted(events):
-        yield History(key[1], key[0], events[key], values.get(key, ()), failed.get(key, ()))
+        if session is None or key[0] == session:
+            yield History(key[1], key[0], events[key], values.get(key, ()),
+                          failed.get(key, ()))
+
+
+def value_timelines(index: TraceIndex) -> Iterator[tuple[int, str, list[tuple[int, ValueSummary]]]]:
+    """(session, variable, its (run, summary) timeline) for every variable whose value was
+    read, written or not, by session then name."""
+    for (session, name), timeline in sorted(index.values.items()):
+        yield session, name, timeline
+
+
+def restores(index: TraceIndex) -> Iterator[tuple[int, int, list[Event]]]:
+    """(session, run, its restore events) for every run that restored, in run order."""
+    found = {}
+    for key, events in index.events_of_run.items():
+        restored = [e for e in events if e.kind == "restore"]
+        if restored:
+            found[key] = restored
+    for (session, run), restored in sorted(found.items()):
+        yield session, run, restored
+
+
+def location_of_run(index: TraceIndex, session: int, run: int) -> str | None:
+    """The call site of a run: its record's, or that of the streak it belongs to."""
+    for event in index.events_of_run.get((session, run), ()):
+        if event.location:
+            return event.location
+    for streak in index.streaks:
+        if streak.session == session and streak.first_run <= run <= streak.last_run:
+            return streak.location
+    for record in index.runs:
+        if record.session == session and record.run == run:
+            return record.location
+    return None
 
 
 def origin(index: TraceIndex, variable: str, session: int, run: int | None = None) -> Origin:

@@ -13,12 +13,14 @@ from tftrace.model.events import Event, MergeNote, Origin, Process, Save, Sessio
 from tftrace.model.explain import Explanation, explain
 from tftrace.model.graph import build_graph
 from tftrace.model.history import History
-from tftrace.model.index import TraceIndex, build_index, paused_gc
+from tftrace.gcpause import paused_gc
+from tftrace.model.index import TraceIndex, build_index
 from tftrace.model.lineage import Lineage, lineage
 from tftrace.model.queries import ValueChange
 from tftrace.tracefile import (
     CheckpointRecord,
     Header,
+    ProcessRecord,
     RawTrace,
     RecorderError,
     RunRecord,
@@ -46,7 +48,8 @@ class Trace:
     """
 
     def __init__(self, raw: RawTrace):
-        self._index: TraceIndex = build_index(raw)
+        with paused_gc():  # a big index is many small acyclic objects (tftrace.gcpause)
+            self._index: TraceIndex = build_index(raw)
         self._graph: nx.MultiDiGraph | None = None
         self._diagnostics: list[Diagnostic] | None = None
 
@@ -79,7 +82,8 @@ class Trace:
         from tftrace.model import merge
 
         paths = [os.fspath(p) for p in paths]
-        return cls.merge_raw(merge.read_traces(paths), name or ", ".join(paths))
+        with paused_gc():
+            return cls.merge_raw(merge.read_traces(paths), name or ", ".join(paths))
 
     @classmethod
     def merge_raw(cls, raws: Iterable[RawTrace], name: str) -> "Trace":
@@ -254,10 +258,56 @@ class Trace:
         that replaced, clobbered restores, discarded updates, its value at any run."""
         return queries.variable_history(self._index, *self._locate(variable, session))
 
-    def histories(self) -> Iterator[History]:
-        """The :class:`History` of every variable written in some session, ordered by
-        session then name: what the rules about history walk."""
-        return queries.histories(self._index)
+    def histories(self, session: int | None = None) -> Iterator[History]:
+        """The :class:`History` of every variable written in some session (in
+        ``session``, when given), ordered by session then name: what the rules walk."""
+        return queries.histories(self._index, session)
+
+    # --- queries for the rules: names as the trace spells them, nothing resolved ----------
+
+    def history_of(self, variable: str, session: int) -> History:
+        """:meth:`variable_history` for a name the trace itself gave (a declaration, a
+        run's reads or error): not resolved, never an error; empty when nothing wrote it.
+
+        >>> trace = Trace.load("tests/data/restore_then_init.jsonl")
+        >>> [e.kind for e in trace.history_of("dense/kernel", 1).events]
+        ['restore', 'initializer']
+        >>> trace.history_of("no/such", 1).events
+        ()
+        """
+        return queries.variable_history(self._index, variable, session)
+
+    def value_timelines(self) -> Iterator[tuple[int, str, list[tuple[int, ValueSummary]]]]:
+        """(session, variable, its (run, value summary) timeline) for every variable whose
+        value the recorder read, written or only read, by session then name."""
+        return queries.value_timelines(self._index)
+
+    def restores(self) -> Iterator[tuple[int, int, list[Event]]]:
+        """(session, run, its restore events) for every run that restored, in order."""
+        return queries.restores(self._index)
+
+    def events_of_run(self, session: int, run: int) -> list[Event]:
+        """The writes of one run (of the streak that started at ``run``), as recorded."""
+        return list(self._index.events_of_run.get((session, run), ()))
+
+    def location_of_run(self, session: int, run: int) -> str | None:
+        """The call site of ``run`` of ``session``: its record's, or its streak's."""
+        return queries.location_of_run(self._index, session, run)
+
+    def sessions_of_graph(self, graph: int) -> list[int]:
+        """The numbers of the sessions that ran ``graph``, in order (empty for none)."""
+        return list(self._index.sessions_of_graph.get(graph, ()))
+
+    def variables_while_open(self, session: int) -> dict[str, VariableRecord]:
+        """The variables of ``session``'s graph that existed while it was open (a graph
+        can grow after a session closed: an optimizer's slots built for a later one)."""
+        return self._index.variables_while_open(session)
+
+    @property
+    def process_record(self) -> ProcessRecord | None:
+        """One process's own trace: who it was in its cluster (job, task, chief, cluster
+        spec), or None (not recorded, or a merged trace: see :attr:`processes`)."""
+        return self._index.process
 
     def origin(self, variable: str, session: int | None = None,
                run: int | None = None) -> Origin:

@@ -1,7 +1,6 @@
 """Reading a trace: JSON Lines in, validated record dataclasses out. Never executes code."""
 from __future__ import annotations
 
-import gc
 import json
 import os
 import stat
@@ -9,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tftrace.errors import TraceFormatError, TraceNotFound
+from tftrace.gcpause import paused_gc
 from tftrace.tracefile.records import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -40,13 +40,8 @@ def read_trace(path: str | os.PathLike[str]) -> RawTrace:
     path = os.fspath(path)
     # Reading allocates hundreds of thousands of small objects and no reference cycles;
     # the cyclic GC would rescan them all again and again (measured: ~40% of read time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _read(path)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read(path: str) -> RawTrace:

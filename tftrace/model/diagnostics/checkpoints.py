@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def _restore_runs(trace: Trace) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
     """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""
-    for record in trace.index.runs:
+    for record in trace.runs:
         wanted: dict[str, dict[str, str]] = defaultdict(dict)
         for w in record.writes:
             if w.kind == "restore" and w.checkpoint and w.key:
@@ -36,7 +36,7 @@ def _restore_runs(trace: Trace) -> Iterator[tuple[Any, bool, dict[str, dict[str,
 
 
 def _declared(trace: Trace, session: int) -> dict[str, Any]:
-    return {n: r.shape for n, r in trace.index.variables_of(session).items()}
+    return {n: r.shape for n, r in trace.variables_of(session).items()}
 
 
 @rule("checkpoint-key-missing")
@@ -45,7 +45,7 @@ def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
         if not failed:
             continue
         for path, mapping in sorted(wanted.items()):
-            checkpoint = trace.index.checkpoints.get(path)
+            checkpoint = trace.checkpoints.get(path)
             if checkpoint is None or checkpoint.error:
                 continue  # checkpoint-unreadable says so
             match = match_checkpoint(mapping, checkpoint.keys,
@@ -56,7 +56,7 @@ def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
             message = (f"the restore at {record.location} (run {record.run}) failed: "
                        + match.missing_message(path, renamed))
             sites = (Site("restore", record.location, record.session, record.run),)
-            variables = trace.index.variables_of(record.session)
+            variables = trace.variables_of(record.session)
             sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
                            for var in sorted(renamed)[:3])
             yield Diagnostic(
@@ -69,7 +69,7 @@ def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
 def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, str]:
     """Missing variables that are renamed copies (``w_1`` asked for ``w``): their keys are
     missing because of the renaming name-uniquified reports, not another model."""
-    variables = trace.index.variables_of(session)
+    variables = trace.variables_of(session)
     return {var: variables[var].requested for var in missing
             if var in variables and variables[var].requested}
 
@@ -78,7 +78,7 @@ def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, s
 def checkpoint_unreadable(trace: Trace) -> Iterator[Diagnostic]:
     for record, failed, wanted in _restore_runs(trace):
         for path in sorted(wanted):
-            checkpoint = trace.index.checkpoints.get(path)
+            checkpoint = trace.checkpoints.get(path)
             if not failed or checkpoint is None or not checkpoint.error:
                 continue
             yield Diagnostic(
@@ -96,7 +96,7 @@ def checkpoint_unreadable(trace: Trace) -> Iterator[Diagnostic]:
 def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
     for record, failed, wanted in _restore_runs(trace):
         for path, mapping in sorted(wanted.items()):
-            checkpoint = trace.index.checkpoints.get(path)
+            checkpoint = trace.checkpoints.get(path)
             if checkpoint is None or checkpoint.error:
                 continue
             match = match_checkpoint(mapping, checkpoint.keys,
@@ -125,14 +125,13 @@ def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
 
 @rule("not-in-saver")
 def not_in_saver(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     saved_keys = defaultdict(list)  # graph -> [(session, run, location, key set)]
-    for save in index.saves:
-        saved_keys[index.graph_of(save.session)].append(save)
+    for save in trace.saves:
+        saved_keys[trace.session(save.session).graph].append(save)
     reported: dict[tuple[Any, ...], list[int]] = {}  # same line, same variables -> sessions
     pending: list[tuple[tuple[Any, ...], Diagnostic]] = []
-    for saver in index.savers:
-        variables = index.variables.get(saver.graph, {})
+    for saver in trace.savers:
+        variables = trace.variables.get(saver.graph, {})
         global_vars = {n: r for n, r in variables.items() if is_global(r)}
         before = {n for n, r in global_vars.items() if r.index < saver.index}
         saved = set(saver.keys.values())
@@ -143,7 +142,7 @@ def not_in_saver(trace: Trace) -> Iterator[Diagnostic]:
         saves = [s for s in saved_keys[saver.graph] if set(s.keys) == set(saver.keys)]
         # Only saves that ran while the late variables existed left them out (a graph
         # can grow after the last save: an optimizer added for a later session).
-        saves = [s for s in saves if set(late) & set(index.variables_while_open(s.session))]
+        saves = [s for s in saves if set(late) & set(trace.variables_while_open(s.session))]
         if not late or not saves:
             continue
         slots = [n for n in late if is_optimizer_state(n)]

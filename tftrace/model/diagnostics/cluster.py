@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from tftrace.findings import names, plural
 from tftrace.model.display import printable
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.model.diagnostics.common import is_local, location_of_run, session_timelines
+from tftrace.model.diagnostics.common import is_local
 from tftrace.model.events import Event
 
 if TYPE_CHECKING:
@@ -67,29 +67,26 @@ def cross_process_reset(trace: Trace) -> Iterator[Diagnostic]:
 
     Registered under its own key so it runs once, but its findings carry the stable
     slugs ``restore-overwritten`` and ``initializer-reset`` (PRODUCT §5)."""
-    index = trace.index
-    if not index.processes:
+    if not trace.processes:
         return
     # (session, initializer run) -> [(variable, destroyed events, initializer)]
     clobbered: dict[tuple[int, int], list[tuple[str, list[Event], Event]]] = defaultdict(list)
     resets: dict[tuple[int, int], list[tuple[str, list[Event], Event]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
-        record = index.variables_of(session).get(name)
+    for history in trace.histories():
+        session, name = history.session, history.variable
+        record = trace.variables_of(session).get(name)
         if record is not None and is_local(record):
             continue
-        origin, since = None, []
-        for event in events:
-            if event.kind == "update":
-                since.append(event)
+        for o in history.overwrites("initializer"):
+            origin, event = o.previous, o.by
+            if origin is None:
                 continue
-            destroyed = ([origin] if origin is not None else []) + since
-            if event.kind == "initializer" and origin is not None \
-                    and crosses_processes(destroyed, event):
+            destroyed = [origin, *o.updates]
+            if crosses_processes(destroyed, event):
                 if origin.kind == "restore":
                     clobbered[(session, event.run)].append((name, destroyed, event))
-                elif since or origin.kind == "assign":
+                elif o.updates or origin.kind == "assign":
                     resets[(session, event.run)].append((name, destroyed, event))
-            origin, since = event, []
     for (session, run), items in sorted(clobbered.items()):
         yield _finding(trace, "restore-overwritten", "error", session, run, items)
     for (session, run), items in sorted(resets.items()):
@@ -143,16 +140,17 @@ def _firsts(events: list[Event]) -> list[Event]:
 
 def _save_after(trace: Trace, session: int, run: int, variables: tuple[str, ...]) -> str:
     """What the first later save of these variables really holds."""
-    index = trace.index
-    for save in index.saves:
+    for save in trace.saves:
         if save.session != session or save.run <= run:
             continue
         saved = sorted(set(save.keys.values()) & set(variables))
         if not saved:
             continue
-        if trace.origin(saved[0], session, save.run).run != run:
+        history = trace.history_of(saved[0], session)
+        origin = history.origin(save.run)
+        if origin is None or origin.run != run:
             return ""  # something gave it a new value again before the save
-        updates = trace.updates_since_origin(saved[0], session, save.run)
+        updates = history.updates_since_origin(save.run)
         by = ""
         place = trace.process_of(session, save.run)
         if place is not None:
@@ -165,14 +163,15 @@ def _save_after(trace: Trace, session: int, run: int, variables: tuple[str, ...]
 
 @rule("external-write")
 def external_write(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     found: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
-        if not index.sessions[session].remote:
+    remote = {s.number for s in trace.sessions if s.remote}
+    for history in trace.histories():
+        session, name = history.session, history.variable
+        if session not in remote:
             continue  # a local session's variables are its own
-        origins = [e.run for e in events if e.is_origin]
+        origins = [e.run for e in history.events if e.is_origin]
         by_process: dict[Any, list[tuple[int, Any]]] = defaultdict(list)
-        for run, value in index.values.get((session, name), ()):
+        for run, value in history.values:
             place = trace.process_of(session, run)
             by_process[None if place is None else place[0]].append((run, value))
         for process, timeline in by_process.items():
@@ -183,7 +182,7 @@ def external_write(trace: Trace) -> Iterator[Diagnostic]:
         variables = tuple(sorted(n for n, _, _ in items))
         process = items[0][2]
         mine = f"{process.label}'s" if process is not None else "this process's"
-        location = location_of_run(index, session, run)
+        location = trace.location_of_run(session, run)
         message = (f"{'; '.join(what for _, what, _ in sorted(items))} — between "
                    f"{mine} own runs, which only updated "
                    f"{'it' if len(variables) == 1 else 'them'}: another process wrote "
@@ -245,25 +244,26 @@ def non_chief_initializer(trace: Trace) -> Iterator[Diagnostic]:
     (In a merged trace the damage, if any, is initializer-reset/restore-overwritten.)"""
     from tftrace.model.merge import is_chief
 
-    index = trace.index
-    process = index.process
-    if index.processes or process is None or process.job is None:
+    process = trace.process_record
+    if trace.processes or process is None or process.job is None:
         return
     if is_chief(process.job, process.task, process.is_chief, process.cluster) is not False:
         return
     label = printable(f"{process.job}:{process.task}")
-    for number, session in sorted(index.sessions.items()):
+    for session in sorted(trace.sessions, key=lambda s: s.number):
+        number = session.number
         if not session.remote:
             continue
-        runs = sorted({e.run for (s, name), events in index.events.items() if s == number
-                       for e in events if e.kind == "initializer"
-                       and not is_local(index.variables_of(number).get(name))})
+        variables = trace.variables_of(number)
+        runs = sorted({e.run for h in trace.histories(number)
+                       if not is_local(variables.get(h.variable))
+                       for e in h.of_kind("initializer")})
         if not runs:
             continue
         run = runs[0]
-        written = sorted({e.variable for e in index.events_of_run.get((number, run), ())
+        written = sorted({e.variable for e in trace.events_of_run(number, run)
                           if e.kind == "initializer"})
-        location = location_of_run(index, number, run)
+        location = trace.location_of_run(number, run)
         message = (f"{label}, not the chief, ran the initializer at {location} (run {run}) "
                    f"on the cluster's servers ({session.target or 'a remote target'}): "
                    f"{plural(len(written), 'variable')} ({names(written)}) live on the ps "

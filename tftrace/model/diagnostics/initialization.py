@@ -14,34 +14,38 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, uninitialized_hint
+from tftrace.findings import (
+    NEVER_INITIALIZED,
+    describe_uninitialized,
+    names,
+    plural,
+    uninitialized_hint,
+)
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.findings import names, plural
 from tftrace.model.diagnostics.cluster import crosses_processes
-from tftrace.model.diagnostics.common import is_local, session_timelines
+from tftrace.model.diagnostics.common import is_local
 from tftrace.model.events import FEED
 
 if TYPE_CHECKING:
     from tftrace.model.trace import Trace
 
 
-
 def uninitialized_reasons(trace: Trace, session: int, run: int,
                           variables: list[str]) -> dict[str, str]:
     """Why each variable was uninitialized at ``run`` of ``session``."""
-    index = trace.index
+    remote = trace.session(session).remote
     reasons = {}
     for name in variables:
-        failed_restore = [r for r in index.failed_writes.get((session, name), [])
+        failed_restore = [r for r in trace.history_of(name, session).failed
                           if r.run < run and any(w.variable == name and w.kind == "restore"
                                                  for w in r.writes)]
-        elsewhere = sorted(s for (s, n), events in index.events.items()
-                           if n == name and s != session and any(e.is_origin for e in events))
+        elsewhere = [s for s in trace.session_numbers
+                     if s != session and trace.history_of(name, s).origin() is not None]
         if failed_restore:
             r = failed_restore[-1]
             reasons[name] = (f"its restore at {r.location} (run {r.run}) failed: "
                              f"{r.error.type}")
-        elif index.sessions[session].remote:
+        elif remote:
             # The values live on a server: some process (the chief) should have set them.
             reasons[name] = ("not yet initialized on its server: in a cluster the chief "
                              "initializes and the other workers wait for it")
@@ -53,32 +57,25 @@ def uninitialized_reasons(trace: Trace, session: int, run: int,
     return reasons
 
 
-def _initialized_before(trace: Trace, session: int, name: str, run: int) -> bool:
-    return any(e.is_origin and e.run < run for e in trace.index.events.get((session, name), []))
-
-
-def _initialized_after(trace: Trace, session: int, name: str, run: int) -> bool:
-    return any(e.is_origin and e.run > run for e in trace.index.events.get((session, name), []))
-
-
 @rule("uninitialized-read")
 def uninitialized_read(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     probes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
-    for record in index.failed_runs:
+    for record in trace.failed_runs:
         if record.error.type != "FailedPreconditionError":
             continue
         session, run = record.session, record.run
         missing = list(record.error.uninitialized) + [
             n for n in record.reads if n not in record.error.uninitialized
-            and not _initialized_before(trace, session, n, run)]
+            and not trace.history_of(n, session).has_origin_before(run)]
+        declared = trace.variables_of(session)
         missing = [n for n in dict.fromkeys(missing)
-                   if n in index.variables_of(session) or n in record.error.uninitialized]
+                   if n in declared or n in record.error.uninitialized]
         if not missing:
             continue
-        later_runs = index.sessions[session].runs > run
-        remote = index.sessions[session].remote  # a worker waiting for the chief
-        if later_runs and (remote or all(_initialized_after(trace, session, n, run)
+        info = trace.session(session)
+        later_runs = info.runs > run
+        remote = info.remote  # a worker waiting for the chief
+        if later_runs and (remote or all(trace.history_of(n, session).has_origin_after(run)
                                          for n in missing)):
             # The probe pattern: read, catch FailedPreconditionError, then initialize.
             probes[session].extend((n, record) for n in missing)
@@ -109,27 +106,22 @@ def uninitialized_read(trace: Trace) -> Iterator[Diagnostic]:
 
 @rule("initializer-reset")
 def initializer_reset(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     resets: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
-    for session, name, events in session_timelines(index):
-        record = index.variables_of(session).get(name)
+    for history in trace.histories():
+        session, name = history.session, history.variable
+        record = trace.variables_of(session).get(name)
         if record is not None and is_local(record):
             continue  # resetting local variables (streaming metrics) is what they are for
-        origin, updates, since = None, 0, []
-        for event in events:
-            if event.kind == "update":
-                updates += event.count
-                since.append(event)
-                continue
+        for o in history.overwrites("initializer"):
+            origin, updates = o.previous, o.update_count
             # An initializer after a restore (trained or not) is restore-overwritten's
             # finding; reporting it here too would say the same thing twice.
-            if event.kind == "initializer" and origin is not None and \
-                    origin.kind != "restore" and (updates or origin.kind == "assign") and \
-                    not crosses_processes([origin, *since], event):  # else: cluster.py's
+            if origin is not None and origin.kind != "restore" and \
+                    (updates or origin.kind == "assign") and \
+                    not crosses_processes([origin, *o.updates], o.by):  # else: cluster.py's
                 what = (plural(updates, "update") if updates else
                         f"assigned at {origin.location}")
-                resets[(session, event.run)].append((name, what, event))
-            origin, updates, since = event, 0, []
+                resets[(session, o.by.run)].append((name, what, o.by))
     for (session, run), items in sorted(resets.items()):
         location = items[0][2].location
         variables = tuple(sorted(n for n, _, _ in items))
@@ -149,20 +141,20 @@ def initializer_reset(trace: Trace) -> Iterator[Diagnostic]:
 
 @rule("never-initialized")
 def never_initialized(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
-    for number, session in sorted(index.sessions.items()):
+    for session in sorted(trace.sessions, key=lambda s: s.number):
+        number = session.number
         if not session.closed or session.remote:
             # Without the session's end we do not know what it read; a remote session's
             # variables may hold values another process gave them.
             continue
         touched = set(session.reads)
-        touched.update(n for (s, n) in index.events if s == number)
-        touched.update(n for (s, n) in index.failed_writes if s == number)
-        for record in index.failed_runs:
-            if record.session == number:
+        touched.update(h.variable for h in trace.histories(number))
+        for record in trace.failed_runs:
+            if record.session == number:  # it wrote nothing, but meant to (and read)
+                touched.update(w.variable for w in record.writes)
                 touched.update(record.reads)
         # Only variables that existed while the session was open are its business.
-        untouched = sorted(n for n in index.variables_while_open(number) if n not in touched)
+        untouched = sorted(n for n in trace.variables_while_open(number) if n not in touched)
         if not untouched:
             continue
         message = (f"{plural(len(untouched), 'variable')} of session {number}'s graph "
@@ -178,11 +170,10 @@ def never_initialized(trace: Trace) -> Iterator[Diagnostic]:
 
 @rule("unseeded-random-init")
 def unseeded_random_init(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     found: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
     for history in trace.histories():
         session, name = history.session, history.variable
-        record = index.variables_of(session).get(name)
+        record = trace.variables_of(session).get(name)
         if record is None or record.initializer is None or not record.initializer.unseeded:
             continue
         origin = history.origin()

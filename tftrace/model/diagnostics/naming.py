@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.common import is_optimizer_state
 
 if TYPE_CHECKING:
     from tftrace.model.trace import Trace
 
-def _first_session(index: Any, graph: int) -> int | None:
-    sessions = index.sessions_of_graph.get(graph)
+
+def _first_session(trace: Trace, graph: int) -> int | None:
+    sessions = trace.sessions_of_graph(graph)
     return sessions[0] if sessions else None
 
 
@@ -25,9 +26,8 @@ def name_uniquified(trace: Trace) -> Iterator[Diagnostic]:
     """Decided from the recorder's construction-time evidence (``requested``: the name the
     user's code asked for), never from a ``_1`` suffix: ``Variable_1``, ``dense_1/`` and
     Adam's ``beta1_power_1`` are names nobody asked for."""
-    index = trace.index
-    for graph, variables in sorted(index.variables.items()):
-        session = _first_session(index, graph)
+    for graph, variables in sorted(trace.variables.items()):
+        session = _first_session(trace, graph)
         if session is None:
             continue
         # (renamed variable, name asked for, its creation site, the taker's site), split
@@ -82,9 +82,8 @@ def _uniquified(session: int, items: list[tuple[str, str, Any, Any]], cause: str
 def get_variable_ignores_name_scope(trace: Trace) -> Iterator[Diagnostic]:
     """From where get_variable was *called* (``ignored_name_scope``, recorded at graph
     construction), never from which ops read the variable."""
-    index = trace.index
-    for graph, variables in sorted(index.variables.items()):
-        session = _first_session(index, graph)
+    for graph, variables in sorted(trace.variables.items()):
+        session = _first_session(trace, graph)
         if session is None:
             continue
         found = defaultdict(list)  # name scope -> [variable]

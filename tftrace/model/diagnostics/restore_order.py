@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural, variables_initializer_code
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.cluster import crosses_processes
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
 from tftrace.model.events import Event
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 @rule("restore-overwritten")
 def restore_overwritten(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     # (session, initializer run) -> [(variable, restore event, initializer event)]
     clobbered: dict[tuple[int, int], list[tuple[str, Event, Event]]] = defaultdict(list)
     for history in trace.histories():
@@ -58,28 +57,16 @@ def restore_overwritten(trace: Trace) -> Iterator[Diagnostic]:
 
 def _not_restored(trace: Trace, session: int, restored: set[str]) -> list[str]:
     """Global variables of the session's graph never restored in it: the 'new' ones."""
-    index = trace.index
-    out = []
-    for name, record in index.variables_of(session).items():
-        if name in restored or not is_global(record):
-            continue
-        events = index.events.get((session, name), [])
-        if not any(e.kind == "restore" for e in events):
-            out.append(name)
-    return out
+    return [name for name, record in trace.variables_of(session).items()
+            if name not in restored and is_global(record)
+            and not trace.history_of(name, session).of_kind("restore")]
 
 
 @rule("restored-partially")
 def restored_partially(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
-    runs: dict[tuple[int, int], list[Event]] = defaultdict(list)
-    for (session, run), events in index.events_of_run.items():
-        for event in events:
-            if event.kind == "restore":
-                runs[(session, run)].append(event)
-    for (session, run), events in sorted(runs.items()):
+    for session, run, events in trace.restores():
         restored = {e.variable for e in events}
-        variables = index.variables_while_open(session)
+        variables = trace.variables_while_open(session)
         graph_vars = [n for n, r in variables.items() if is_global(r)]
         others = [n for n in graph_vars if n not in restored]  # in creation order
         if not others:
@@ -95,7 +82,7 @@ def restored_partially(trace: Trace) -> Iterator[Diagnostic]:
         message = (f"{what} (run {run}) loaded {len(restored)} of "
                    f"{len(graph_vars)} variables from {names(checkpoints) or 'a checkpoint'}"
                    f"; not restored (missing keys): {_not_restored_text(model, slots)}")
-        unused = _unused_keys(index, events)
+        unused = _unused_keys(trace, events)
         if unused:
             message += (f"; checkpoint keys no variable used (unexpected keys): "
                         f"{_grouped_keys(unused)}")
@@ -133,7 +120,7 @@ def _not_restored_text(model: list[str], slots: list[str]) -> str:
                                   " — they get their values elsewhere")
 
 
-def _unused_keys(index: Any, events: list[Event]) -> list[str]:
+def _unused_keys(trace: Trace, events: list[Event]) -> list[str]:
     """Keys of the restored checkpoints that no variable of this restore used: the
     "unexpected keys" of a partial load (e.g. a pretraining head left behind)."""
     used: dict[str, set[str]] = defaultdict(set)
@@ -142,7 +129,7 @@ def _unused_keys(index: Any, events: list[Event]) -> list[str]:
             used[e.checkpoint].add(e.key)
     out = []
     for path, keys in sorted(used.items()):
-        record = index.checkpoints.get(path)
+        record = trace.checkpoints.get(path)
         if record is not None and not record.error:
             out.extend(k for k in sorted(record.keys) if k not in keys)
     return out
@@ -160,9 +147,8 @@ def _grouped_keys(keys: list[str], limit: int = 6) -> str:
 
 @rule("restore-discards-updates")
 def restore_discards_updates(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     saved_runs: dict[int, list[tuple[int, set[str]]]] = defaultdict(list)
-    for save in index.saves:
+    for save in trace.saves:
         saved_runs[save.session].append((save.run, set(save.keys.values())))
     lost: dict[tuple[int, int], list[tuple[str, int]]] = defaultdict(list)
     for history in trace.histories():
@@ -173,8 +159,7 @@ def restore_discards_updates(trace: Trace) -> Iterator[Diagnostic]:
             if not saved_after:
                 lost[(session, d.by.run)].append((name, d.updates))
     for (session, run), items in sorted(lost.items()):
-        location = next((e.location for e in index.events_of_run.get((session, run), ())),
-                        None)
+        location = next((e.location for e in trace.events_of_run(session, run)), None)
         variables = tuple(sorted(n for n, _ in items))
         most = max(u for _, u in items)
         message = (f"the restore at {location} (run {run}) replaced "

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.findings import names, plural
@@ -31,7 +30,7 @@ UPDATE_OPS_FIX = ("update_ops = tf.compat.v1.get_collection(tf.compat.v1.GraphKe
 
 def _updates(trace: Trace, session: int, name: str) -> tuple[int, Any]:
     """(update runs of ``name`` in ``session``, its first update event)."""
-    events = [e for e in trace.index.events.get((session, name), ()) if e.kind == "update"]
+    events = trace.history_of(name, session).of_kind("update")
     return sum(e.count for e in events), (events[0] if events else None)
 
 
@@ -56,9 +55,8 @@ def _layer_mates(variables: dict[str, Any], name: str) -> list[str]:
 
 @rule("moving-statistics-never-updated")
 def moving_statistics_never_updated(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
-    for number in sorted(index.sessions):
-        variables = index.variables_while_open(number)
+    for number in sorted(trace.session_numbers):
+        variables = trace.variables_while_open(number)
         stale: list[tuple[str, Any, list[str], Any]] = []
         for name, record in variables.items():
             if not _is_moving_statistic(record) or (is_optimizer_state(name)
@@ -99,12 +97,13 @@ def moving_statistics_never_updated(trace: Trace) -> Iterator[Diagnostic]:
 def _initial_values(trace: Trace, session: int, variables: tuple[str, ...]) -> str:
     """``their initial values (0 and 1)`` when every one holds a single value, or the
     plainer ``the values they were restored with`` / ``their initial values``."""
-    origins = [trace.origin(name, session) for name in variables]
+    origins = [trace.history_of(name, session).origin() for name in variables]
     base = ("the values they were restored with"
-            if all(o.kind == "restore" for o in origins) else "their initial values")
+            if all(o is not None and o.kind == "restore" for o in origins)
+            else "their initial values")
     constants = []
     for origin in origins:
-        value = origin.event.value if origin.event is not None else None
+        value = origin.value if origin is not None else None
         if value is None or value.min is None or value.min != value.max:
             return base
         constants.append(f"{value.min:g}")
@@ -125,9 +124,9 @@ def graph_grows_during_session(trace: Trace) -> Iterator[Diagnostic]:
                        f"{growth.first_run}): {per_run_text} ops per run, "
                        f"{plural(growth.ops, 'op')} in all, created at {where}; the graph "
                        f"grows with every step, and so do memory and step time")
-            written = sorted({e.variable for (number, _), events in trace.index.events.items()
-                              if number == session.number for e in events
-                              if e.location == growth.location and growth.location})
+            written = sorted({h.variable for h in trace.histories(session.number)
+                              if growth.location and any(e.location == growth.location
+                                                         for e in h.events)})
             if written:
                 message += f"; the runs of that line write {names(written, 4)}"
             yield Diagnostic(
@@ -147,27 +146,23 @@ def graph_grows_during_session(trace: Trace) -> Iterator[Diagnostic]:
 
 @rule("checkpoint-untrained")
 def checkpoint_untrained(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     untrained = {}  # normalized path -> the save, when nothing it saved was ever trained
-    for save in index.saves:
+    for save in trace.saves:
         if save.path and _saved_untrained(trace, save):
-            untrained[index.normalize_path(save.path)] = save
+            untrained[trace.normalize_path(save.path)] = save
     if not untrained:
         return
-    restores: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for (session, run), events in index.events_of_run.items():
-        for event in events:
-            if event.kind == "restore" and event.checkpoint and \
-                    index.normalize_path(event.checkpoint) in untrained:
-                restores[(session, run)].append(event)
-    for (session, run), events in sorted(restores.items()):
-        save = untrained[index.normalize_path(events[0].checkpoint)]
+    for session, run, restored_events in trace.restores():
+        events = [e for e in restored_events if e.checkpoint
+                  and trace.normalize_path(e.checkpoint) in untrained]
+        if not events:
+            continue
+        save = untrained[trace.normalize_path(events[0].checkpoint)]
         if save.session == session and save.run > run:
             continue
         restored = sorted({e.variable for e in events})
         trained_after = [n for n in restored
-                         if any(e.kind == "update" and e.run > run
-                                for e in index.events.get((session, n), ()))]
+                         if trace.history_of(n, session).of_kind("update", after=run)]
         if trained_after:
             continue  # rewinding to the initial weights, then training: on purpose
         location = events[0].location
@@ -190,14 +185,15 @@ def checkpoint_untrained(trace: Trace) -> Iterator[Diagnostic]:
 
 def _saved_untrained(trace: Trace, save: Any) -> bool:
     """Every trainable variable the save wrote had its initializer value, 0 updates."""
-    variables = trace.index.variables_of(save.session)
+    variables = trace.variables_of(save.session)
     saved = [n for n in save.keys.values() if n in variables
              and variables[n].trainable is not False and not is_optimizer_state(n)]
     if not saved:
         return False
     for name in saved:
-        origin = trace.origin(name, save.session, save.run)
-        if origin.kind != "initializer" or \
-                trace.updates_since_origin(name, save.session, save.run):
+        history = trace.history_of(name, save.session)
+        origin = history.origin(save.run)
+        if origin is None or origin.kind != "initializer" or \
+                history.updates_since_origin(save.run):
             return False
     return True

@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.findings import names, plural
-from tftrace.model.diagnostics.common import location_of_run
+from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 
 if TYPE_CHECKING:
     from tftrace.model.trace import Trace
@@ -17,9 +16,8 @@ if TYPE_CHECKING:
 
 @rule("non-finite-value")
 def non_finite_value(trace: Trace) -> Iterator[Diagnostic]:
-    index = trace.index
     first_bad: dict[int, list[tuple[int, str, Any]]] = defaultdict(list)
-    for (session, name), timeline in sorted(index.values.items()):
+    for session, name, timeline in trace.value_timelines():
         for run, summary in timeline:
             if summary.nan or summary.inf:
                 first_bad[session].append((run, name, summary))
@@ -27,11 +25,11 @@ def non_finite_value(trace: Trace) -> Iterator[Diagnostic]:
     for session, items in sorted(first_bad.items()):
         items.sort()
         run, _, _ = items[0]
-        location = location_of_run(index, session, run)
+        location = trace.location_of_run(session, run)
         variables = tuple(sorted({name for _, name, _ in items}))
         detail = ", ".join(
             f"{name} ({_count(s)} at run {r})" for r, name, s in items[:6])
-        poisoned = sorted({s.path for s in index.saves if s.session == session
+        poisoned = sorted({s.path for s in trace.saves if s.session == session
                            and s.run >= run and s.path and set(s.keys.values()) & set(variables)})
         message = (f"{plural(len(variables), 'variable')} became non-finite, first seen at "
                    f"{location} (run {run}): {detail}{' and more' if len(items) > 6 else ''}")
