@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from tftrace.escape import printable
+from tftrace.shapes import format_shape  # one spelling for every view, rule and note
 from tftrace.tracefile import ValueSummary
 
 __all__ = ["DIGEST_CHARS", "printable", "format_number", "format_shape", "format_values", "format_summary",
@@ -30,15 +31,6 @@ def format_number(x: float | int | None) -> str:
     if isinstance(x, int):  # integer dtypes: no exponent, no rounding
         return str(x)
     return f"{x:.3g}"
-
-
-def format_shape(shape: tuple[int | None, ...] | None) -> str:
-    """``[784, 10]``, ``scalar`` for rank 0, ``?`` where unknown."""
-    if shape is None:
-        return "?"
-    if not shape:
-        return "scalar"
-    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 def format_values(values: Any) -> str:

@@ -9,14 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from tftrace.escape import printable
-from tftrace.findings import (
-    NEVER_INITIALIZED,
-    describe_uninitialized,
-    match_checkpoint,
-    names,
-    plural,
-    shape_text,
-)
+from tftrace.ckptmatch import match_checkpoint
+from tftrace.findings import NEVER_INITIALIZED, describe_uninitialized, names, plural
+from tftrace.shapes import format_shape
 
 PREFIX = "tftrace: "
 
@@ -100,7 +95,7 @@ def _restore(recorder: Any, record: Any) -> str | None:
             parts.append(PREFIX + match.missing_message(path, renamed) + ". "
                          + match.missing_hint(checkpoint.keys, renamed))
         if match.mismatched:
-            shapes = [f"{var} is {shape_text(d)} in the graph, {shape_text(c)} in the "
+            shapes = [f"{var} is {format_shape(d)} in the graph, {format_shape(c)} in the "
                       "checkpoint" for var, (d, c) in sorted(match.mismatched.items())]
             parts.append(f"{PREFIX}shape mismatch restoring from {path}: {names(shapes, 4)}")
     return "\n".join(printable(part) for part in parts) or None

@@ -6,7 +6,7 @@
 - ``checkpoint-shape-mismatch`` (error): checkpoint tensor shape != declared shape.
 - ``not-in-saver`` (warning): variables created after a default-var_list Saver.
 
-The key/shape matching itself lives in :mod:`tftrace.findings` (shared with the recorder's
+The key/shape matching itself lives in :mod:`tftrace.ckptmatch` (shared with the recorder's
 exception notes and ``tftrace inspect``).
 """
 from __future__ import annotations
@@ -15,14 +15,15 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.findings import match_checkpoint
-
+from tftrace.ckptmatch import match_checkpoint
+from tftrace.findings import names, plural
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
-from tftrace.findings import names, plural, shape_text
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
+from tftrace.shapes import format_shape
 
 if TYPE_CHECKING:
     from tftrace.model.trace import Trace
+
 
 def _restore_runs(trace: Trace) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
     """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""
@@ -103,8 +104,8 @@ def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
                                      _declared(trace, record.session))
             if not match.mismatched:
                 continue
-            parts = [f"{var} is declared {shape_text(decl)} but key {mapping[var]!r} holds "
-                     f"{shape_text(ckpt)}" for var, (decl, ckpt) in sorted(
+            parts = [f"{var} is declared {format_shape(decl)} but key {mapping[var]!r} holds "
+                     f"{format_shape(ckpt)}" for var, (decl, ckpt) in sorted(
                          match.mismatched.items())]
             one = len(match.mismatched) == 1
             outcome = ("the restore failed" if failed else
