@@ -57,3 +57,22 @@ def test_trace_answers_origin_from_the_same_history():
     h = trace.variable_history("w")
     assert h.origin() == trace.origin("w").event
     assert h.updates_since_origin() == trace.updates_since_origin("w")
+
+
+def test_overwrites_say_what_each_write_replaced():
+    init, assign = Event("w", "initializer", 1, 1), Event("w", "assign", 1, 4)
+    steps = Event("w", "update", 1, 2, count=2, last_run=3)
+    again = Event("w", "initializer", 1, 5)
+    h = _history(init, steps, assign, again)
+    assert [(o.by, o.previous, list(o.updates), o.update_count) for o in h.overwrites()] == [
+        (init, None, [], 0), (assign, init, [steps], 2), (again, assign, [], 0)]
+    assert [o.by for o in h.overwrites("initializer")] == [init, again]
+
+
+def test_origins_before_and_after_a_run_and_events_by_kind():
+    steps = Event("w", "update", 1, 1, count=3, last_run=3)
+    h = _history(steps, Event("w", "initializer", 1, 4), Event("w", "update", 1, 6))
+    assert not h.has_origin_before(4) and h.has_origin_before(5)
+    assert h.has_origin_after(3) and not h.has_origin_after(4)
+    assert [e.run for e in h.of_kind("update")] == [1, 6]
+    assert [e.run for e in h.of_kind("update", after=4)] == [6]
