@@ -232,5 +232,5 @@ def test_the_index_check_sees_reach_ins_and_nothing_else(tmp_path):
         "    own = self_trace._index\n"
         "    ok = record.index + ids.index(3)\n"     # a record's field, list.index
         "    return [h.events for h in trace.histories()]\n")
-    assert index_reach_ins(tmp_path / "rule.py", tmp_path) == ["rule.py:2: trace.index", "rule.py:3: .index.runs",
-                    "rule.py:4: self_trace._index"]
+    assert index_reach_ins(tmp_path / "rule.py", tmp_path) == [
+        "rule.py:2: trace.index", "rule.py:3: .index.runs", "rule.py:4: self_trace._index"]

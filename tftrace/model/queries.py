@@ -105,10 +105,13 @@ def histories(index: TraceIndex, session: int | None = None) -> Iterator[History
     """The history of every (session, variable) with writes, by session then name (of
     ``session`` only, when given)."""
     events, values, failed = index.events, index.values, index.failed_writes
-    for key in sorted(events):
-        if session is None or key[0] == session:
-            yield History(key[1], key[0], events[key], values.get(key, ()),
-                          failed.get(key, ()))
+    # One session's keys from its graph's names (every written variable is declared):
+    # no pass over every other session's.
+    keys = sorted(events) if session is None else \
+        [(session, name) for name in sorted(index.variables_of(session))
+         if (session, name) in events]
+    for key in keys:
+        yield History(key[1], key[0], events[key], values.get(key, ()), failed.get(key, ()))
 
 
 def value_timelines(index: TraceIndex) -> Iterator[tuple[int, str, list[tuple[int, ValueSummary]]]]:

@@ -117,8 +117,9 @@ class Trace:
 
     @property
     def index(self) -> TraceIndex:
-        """The lower-level lookups (events, value samples, failed runs by variable) that
-        diagnostics rules and views build on; see :class:`~tftrace.model.index.TraceIndex`."""
+        """The lower-level lookups (events, value samples, failed runs by variable) the
+        model's queries build on; see :class:`~tftrace.model.index.TraceIndex`. Rules and
+        views read :class:`History` and this class's queries instead (a test checks)."""
         return self._index
 
     @property
@@ -261,6 +262,8 @@ class Trace:
     def histories(self, session: int | None = None) -> Iterator[History]:
         """The :class:`History` of every variable written in some session (in
         ``session``, when given), ordered by session then name: what the rules walk."""
+        if session is not None:
+            queries.check_session(self._index, session)
         return queries.histories(self._index, session)
 
     # --- queries for the rules: names as the trace spells them, nothing resolved ----------
