@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 from tftrace.model.events import Event
 from tftrace.tracefile import RunRecord, ValueSummary
@@ -36,8 +36,7 @@ class Discarded:
     last_update: int
 
 
-@dataclass(frozen=True)
-class Overwrite:
+class Overwrite(NamedTuple):  # a tuple: built for every write by two rules, kept cheap
     """A write that gave the variable a new value (``by``: an initializer, restore or
     assign), the write it replaced (``previous``, None for the first) and the update
     events between the two, whose training ``by`` threw away."""

@@ -114,6 +114,12 @@ def histories(index: TraceIndex, session: int | None = None) -> Iterator[History
         yield History(key[1], key[0], events[key], values.get(key, ()), failed.get(key, ()))
 
 
+def variables_written(index: TraceIndex, session: int) -> set[str]:
+    """The variables some run of ``session`` wrote (failed runs wrote nothing)."""
+    events = index.events
+    return {name for name in index.variables_of(session) if (session, name) in events}
+
+
 def value_timelines(index: TraceIndex) -> Iterator[tuple[int, str, list[tuple[int, ValueSummary]]]]:
     """(session, variable, its (run, summary) timeline) for every variable whose value was
     read, written or not, by session then name."""

@@ -264,7 +264,12 @@ class Trace:
         ``session``, when given), ordered by session then name: what the rules walk."""
         if session is not None:
             queries.check_session(self._index, session)
-        return queries.histories(self._index, session)
+            return queries.histories(self._index, session)
+        # Built once: every rule about history walks them all (a trace does not change).
+        built = self.__dict__.get("_histories")
+        if built is None:
+            built = self.__dict__["_histories"] = list(queries.histories(self._index))
+        return iter(built)
 
     # --- queries for the rules: names as the trace spells them, nothing resolved ----------
 
@@ -279,6 +284,10 @@ class Trace:
         ()
         """
         return queries.variable_history(self._index, variable, session)
+
+    def variables_written(self, session: int) -> set[str]:
+        """The variables some run of ``session`` wrote (a failed run writes nothing)."""
+        return queries.variables_written(self._index, session)
 
     def value_timelines(self) -> Iterator[tuple[int, str, list[tuple[int, ValueSummary]]]]:
         """(session, variable, its (run, value summary) timeline) for every variable whose

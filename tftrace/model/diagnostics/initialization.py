@@ -107,17 +107,22 @@ def uninitialized_read(trace: Trace) -> Iterator[Diagnostic]:
 @rule("initializer-reset")
 def initializer_reset(trace: Trace) -> Iterator[Diagnostic]:
     resets: dict[tuple[int, int], list[tuple[str, str, Any]]] = defaultdict(list)
+    declared: dict[int, dict[str, Any]] = {}  # session -> its graph's variables
     for history in trace.histories():
         session, name = history.session, history.variable
-        record = trace.variables_of(session).get(name)
+        if session not in declared:
+            declared[session] = trace.variables_of(session)
+        record = declared[session].get(name)
         if record is not None and is_local(record):
             continue  # resetting local variables (streaming metrics) is what they are for
         for o in history.overwrites("initializer"):
-            origin, updates = o.previous, o.update_count
+            origin = o.previous
             # An initializer after a restore (trained or not) is restore-overwritten's
             # finding; reporting it here too would say the same thing twice.
-            if origin is not None and origin.kind != "restore" and \
-                    (updates or origin.kind == "assign") and \
+            if origin is None or origin.kind == "restore":
+                continue
+            updates = o.update_count
+            if (updates or origin.kind == "assign") and \
                     not crosses_processes([origin, *o.updates], o.by):  # else: cluster.py's
                 what = (plural(updates, "update") if updates else
                         f"assigned at {origin.location}")
@@ -148,7 +153,7 @@ def never_initialized(trace: Trace) -> Iterator[Diagnostic]:
             # variables may hold values another process gave them.
             continue
         touched = set(session.reads)
-        touched.update(h.variable for h in trace.histories(number))
+        touched.update(trace.variables_written(number))
         for record in trace.failed_runs:
             if record.session == number:  # it wrote nothing, but meant to (and read)
                 touched.update(w.variable for w in record.writes)
