@@ -236,7 +236,8 @@ class Trace:
     def graph(self) -> nx.MultiDiGraph:
         """The provenance graph (built on first use); see :mod:`tftrace.model.graph`."""
         if self._graph is None:
-            self._graph = build_graph(self._index)
+            with paused_gc():  # thousands of nodes and edges, no cycles to collect
+                self._graph = build_graph(self._index)
         return self._graph
 
     # --- queries -------------------------------------------------------------------------
