@@ -27,8 +27,10 @@ __all__ = ["load", "Trace", "Session", "InteractiveSession", "wrap", "tracing", 
 
 
 def load(path: str) -> "Any":
-    """Load a trace file into a :class:`tftrace.model.Trace` (no TensorFlow needed)."""
-    from tftrace.model import Trace
+    """Load a trace file into a :class:`tftrace.api.Trace`: the model's
+    :class:`tftrace.model.Trace` with ``to_dot()`` and a notebook diagram (no TensorFlow
+    needed)."""
+    from tftrace.api import Trace
 
     return Trace.load(path)
 
@@ -48,7 +50,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(session, name)
     if name == "Trace":
-        from tftrace.model import Trace
+        from tftrace.api import Trace
 
         return Trace
     raise AttributeError(f"module 'tftrace' has no attribute {name!r}")

@@ -38,6 +38,9 @@ class Trace:
     last session whose graph has the variable. Variable names may be given as ``name`` or
     ``name:0``.
 
+    The model draws nothing: :func:`tftrace.load` gives a :class:`tftrace.api.Trace`, this
+    class with ``to_dot()`` and a notebook diagram from the DOT view.
+
     >>> trace = Trace.load("tests/data/restore_then_init.jsonl")
     >>> trace.origin("dense/kernel").kind
     'initializer'
@@ -362,43 +365,7 @@ class Trace:
         cut = "<p><b>The trace was cut short.</b></p>" if self.truncated else ""
         return (f"<p>tftrace trace <code>{e(self.path)}</code></p>{cut}"
                 "<table><tr><th>session</th><th>kind</th><th>graph</th><th>variables</th>"
-                f"<th>runs</th><th>created at</th></tr>{rows}</table>"
-                + self._diagram_html())
-
-    def to_dot(self, session: int | str | None = None, variables: Iterable[str] = (),
-               scopes: Iterable[str] = (), problems: bool = False, max_nodes: int = 60,
-               rankdir: str = "LR") -> str:
-        """The provenance diagram of ``tftrace render`` as DOT text (deterministic).
-
-        ``session``: a number, ``"all"``, or None for the last session; ``variables`` and
-        ``scopes`` select what to draw, ``problems`` keeps the variables named by warnings
-        and errors; beyond ``max_nodes`` variables, those sharing scope and history
-        collapse into one box, and scopes whose variables do not share one are summarized
-        in one box each. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
-
-        >>> dot = Trace.load("examples/traces/restore_then_init.json").to_dot()
-        >>> "restore-overwritten" in dot
-        True
-        """
-        from tftrace.views.dot import to_dot  # the view layer, imported on use
-
-        return to_dot(self, session=session, variables=tuple(variables),
-                      scopes=tuple(scopes), problems=problems, max_nodes=max_nodes,
-                      rankdir=rankdir)
-
-    def _diagram_html(self) -> str:
-        """The diagram as inline SVG for notebooks, or a note saying why there is none.
-
-        In ``_repr_html_`` rather than a ``_repr_svg_``: notebooks prefer HTML, so an SVG
-        repr would be computed (running ``dot``) and never shown."""
-        from tftrace.errors import TftraceError
-        from tftrace.views.dot import render_svg
-
-        try:
-            svg = render_svg(self)
-        except TftraceError as error:  # no dot, no graphviz package, nothing to draw
-            return f"<p><i>No diagram: {html.escape(str(error))}</i></p>"
-        return svg[svg.find("<svg"):]  # inline: without the XML prolog and doctype
+                f"<th>runs</th><th>created at</th></tr>{rows}</table>")
 
 
 def _plural(n: int, word: str) -> str:
