@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import html
 import os
-from typing import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from tftrace.model import queries
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
 from tftrace.model.events import Event, MergeNote, Origin, Process, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
-from tftrace.model.graph import build_graph
 from tftrace.model.history import History
 from tftrace.model.index import TraceIndex, build_index, paused_gc
 from tftrace.model.lineage import Lineage, lineage
@@ -28,6 +25,9 @@ from tftrace.tracefile import (
     VariableRecord,
     read_trace,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class Trace:
@@ -234,6 +234,10 @@ class Trace:
     def graph(self) -> nx.MultiDiGraph:
         """The provenance graph (built on first use); see :mod:`tftrace.model.graph`."""
         if self._graph is None:
+            # networkx is imported here, on first use: it costs more than reading most
+            # traces, and check, explain, render and view never need it.
+            from tftrace.model.graph import build_graph
+
             self._graph = build_graph(self._index)
         return self._graph
 
