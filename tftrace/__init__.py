@@ -2,10 +2,16 @@
 
 Record a ``tf.compat.v1`` program::
 
+    import tensorflow as tf
     import tftrace
-    with tftrace.Session(trace="trace.json") as sess:
-        sess.run(init)
-        saver.restore(sess, "model.ckpt")
+
+    with tf.Graph().as_default():
+        w = tf.compat.v1.get_variable("dense/kernel", shape=[4, 2])
+        init = tf.compat.v1.global_variables_initializer()
+        saver = tf.compat.v1.train.Saver()
+        with tftrace.Session(trace="trace.json") as sess:
+            sess.run(init)
+            saver.restore(sess, "model.ckpt")  # the bug: it should come first
 
 or run it unchanged with ``tftrace run -o trace.json train.py``; then ask::
 
