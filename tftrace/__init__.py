@@ -11,7 +11,7 @@ Record a ``tf.compat.v1`` program::
         saver = tf.compat.v1.train.Saver()
         with tftrace.Session(trace="trace.json") as sess:
             sess.run(init)
-            saver.restore(sess, "model.ckpt")  # the bug: it should come first
+            saver.restore(sess, "model.ckpt")
 
 or run it unchanged with ``tftrace run -o trace.json train.py``; then ask::
 
