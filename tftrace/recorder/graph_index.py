@@ -104,6 +104,11 @@ class GraphIndex:
             self._restore_names[restore_op.name] = names
         return names
 
+    def restore_key(self, restore_op: Any, output_index: int) -> str | None:
+        """The checkpoint key behind output ``output_index`` of a RestoreV2 op."""
+        names = self.restore_names(restore_op)
+        return names[output_index] if output_index < len(names) else None
+
     def refresh(self) -> None:
         """Index every op added since the last full refresh (session start and end, and
         when the graph has doubled since): the C++ op list is read whole, so this is not
@@ -267,7 +272,7 @@ class GraphIndex:
             if origin is not None:
                 restore_op, index = origin
                 checkpoint = _static_string(restore_op.inputs[0])
-                key = _restore_key(self, restore_op, index)
+                key = self.restore_key(restore_op, index)
             for op in _value_ancestors(value, fed=frozenset()):
                 if op.type in RANDOM_OPS:
                     random.append(op.name)
@@ -311,7 +316,7 @@ class GraphIndex:
         scope = restore_op.name.rpartition("/")[0]
         keys: dict[str, str] = {}
         for index, output in enumerate(restore_op.outputs):
-            key = _restore_key(self, restore_op, index)
+            key = self.restore_key(restore_op, index)
             for var_name in _restore_targets(output):
                 if key is not None:
                     keys[key] = var_name
@@ -402,11 +407,6 @@ def _is_seeded(op: Any) -> bool:
         return bool(op.get_attr("seed") or op.get_attr("seed2"))
     except ValueError:
         return True  # an op without seed attributes is not ours to judge
-
-
-def _restore_key(graph_index: "GraphIndex", restore_op: Any, index: int) -> str | None:
-    names = graph_index.restore_names(restore_op)
-    return names[index] if index < len(names) else None
 
 
 def _restore_targets(output: Any) -> list[str]:

@@ -28,6 +28,7 @@ class GrowthTracking:
         # Ops added between runs, by creating line: [runs, ops, first run]
         self._growth: dict[str | None, list[int]] = {}
         self._version_seen = self.graph.version
+        self._id_offset: int | None = None  # newest op id - graph version (TF-dependent)
 
     def _note_growth(self, fetched: Any = ()) -> None:
         """Ops added to the graph since the last run that saw it: after the first run,
@@ -39,8 +40,14 @@ class GrowthTracking:
         if added <= 0 or self.run_index == 0:
             return
         # The usual growing loop fetches the op it just built: take the creation site from
-        # the newest fetched op (O(fetches)), else from the graph's newest op.
-        op = newest_fetched(fetched, seen)
+        # the newest fetched op built since the last run, else from the graph's newest op.
+        if self._id_offset is None:
+            # An op's id is the graph's version when it was built (TF < 2.13), or one more
+            # (ids from 2 since): found once, from the newest op, so "built since" is exact.
+            newest = newest_op(self.graph)
+            newest_id = getattr(newest, "_id", None)
+            self._id_offset = newest_id - version if type(newest_id) is int else 0
+        op = newest_fetched(fetched, seen + self._id_offset)
         location = creation_location(op if op is not None else newest_op(self.graph))
         entry = self._growth.get(location)
         if entry is None:
@@ -63,7 +70,8 @@ def newest_fetched(fetched: Any, since: int) -> Any:
     """The fetched op created last, if it was created after op id ``since``."""
     best = None
     for leaf in fetched:
-        op = leaf if hasattr(leaf, "_id") else getattr(leaf, "op", None)
+        # A tensor's op, or the op itself (a tensor has an `_id` too: a different counter)
+        op = getattr(leaf, "op", leaf)
         op_id = getattr(op, "_id", None)
         if type(op_id) is int and op_id > since and (best is None or op_id > best._id):
             best = op
