@@ -12,7 +12,8 @@ for every variable of every session its origin kind and run and the updates sinc
 `tftrace explain` says first); and the records themselves (sessions, runs, writes,
 checkpoint keys, saves, call sites). Left out: digests and value statistics (CPU
 TensorFlow is not bit-reproducible), times, pids and versions, graph numbers (counted per
-process), and a failed run's error text (TensorFlow quotes the Python stack that ran it).
+process), and of a failed run's error all but its type (TensorFlow's text quotes the
+Python stack that ran it, and names whichever uninitialized variable it met first).
 To stay cheap, the examples run in as few TensorFlow processes as their global switches
 allow: one for those that call `disable_v2_behavior()` (reference variables, v1 control
 flow: process-wide and not undone), one for the rest, side by side; each example runs
@@ -88,7 +89,7 @@ def records(path: str) -> list[dict[str, Any]]:
             if "graph" in record:  # numbered per process: by first appearance instead
                 record["graph"] = graphs.setdefault(record["graph"], len(graphs) + 1)
             if isinstance(record.get("error"), dict):
-                record["error"] = {k: v for k, v in record["error"].items() if k != "message"}
+                record["error"] = {"type": record["error"].get("type")}
             out.append(record)
     return out
 
