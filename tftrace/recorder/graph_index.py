@@ -33,8 +33,6 @@ from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
 _VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
 _PARTS_KEPT = 1024  # targets whose analysis a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
-# Name scopes of machinery that touches every variable: not where the user uses it.
-_MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
 
 
 @dataclass
@@ -237,7 +235,7 @@ class GraphIndex:
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
-            trainable=trainable, collections=collections, used_in=_used_in_scope(op),
+            trainable=trainable, collections=collections,
             device=op.device or None, **_construction_evidence(op))
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
@@ -358,39 +356,6 @@ def _construction_evidence(var_op: Any) -> dict[str, Any]:
                 "ignored_name_scope": construction.ignored_name_scope(var_op)}
     except Exception:
         return {}
-
-
-def _used_in_scope(var_op: Any) -> str | None:
-    """The name scope shared by every op of the user's that reads the variable, if any.
-
-    ``get_variable`` ignores ``tf.name_scope`` while ops honour it: a variable ``w`` only
-    read inside ``block/`` betrays that (``w`` would be ``block/w`` if scopes applied).
-    """
-    name = var_op.name
-    readers = []
-    for consumer in var_op.outputs[0].consumers():
-        if consumer.type in ("ReadVariableOp", "Identity") and consumer.name.startswith(name + "/"):
-            readers.extend(consumer.outputs[0].consumers())  # w/read -> its users
-        elif consumer.type == "ReadVariableOp":
-            readers.extend(consumer.outputs[0].consumers() or [consumer])
-        elif consumer.type == "ResourceGather":
-            readers.append(consumer)
-    scopes = []
-    for op in readers:
-        top = op.name.split("/", 1)[0]
-        if op.name.startswith(name + "/") or top in _MACHINERY_SCOPES or \
-                "/gradients" in op.name or is_write_op(op.type):
-            continue
-        scopes.append(op.name.split("/")[:-1])
-    if not scopes:
-        return None
-    common = scopes[0]
-    for parts in scopes[1:]:
-        n = 0
-        while n < min(len(common), len(parts)) and common[n] == parts[n]:
-            n += 1
-        common = common[:n]
-    return "/".join(common) or None
 
 
 def _initializer_op(variable: Any) -> Any | None:
