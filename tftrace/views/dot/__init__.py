@@ -20,14 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from tftrace.views.dot.diagram import (
-    ALL_SESSIONS,
-    MAX_NODES,
-    RANKDIRS,
-    Diagram,
-    DiagramOptions,
-    build_diagram,
-)
+from tftrace.views.dot.diagram import build_diagram
+from tftrace.views.dot.parts import ALL_SESSIONS, MAX_NODES, RANKDIRS, Diagram, DiagramOptions
 from tftrace.views.dot.output import (
     DOT_TIMEOUT,
     FORMATS,
