@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from tftrace.errors import TftraceError
 from tftrace.model import Trace
@@ -58,8 +58,8 @@ class Facts:
     save_marks: tuple[str | None, ...] = ()
 
     @property
-    def events(self) -> tuple[Event, ...] | list[Event]:
-        return self.history.events  # type: ignore[return-value]
+    def events(self) -> Sequence[Event]:
+        return self.history.events
 
     @property
     def value(self) -> ValueSummary | None:
