@@ -13,13 +13,7 @@ from tftrace.errors import TftraceError
 from tftrace.model.events import Event
 from tftrace.model.history import history_of
 from tftrace.tracefile import VariableRecord
-from tftrace.views.dot.boxes import (
-    LinkContext,
-    link_context,
-    link_session,
-    summary_box,
-    variable_box,
-)
+from tftrace.views.dot.boxes import summary_box, variable_box
 from tftrace.views.dot.checkpoints import (
     KeyUse,
     checkpoint_node,
@@ -28,6 +22,7 @@ from tftrace.views.dot.checkpoints import (
     spellings,
 )
 from tftrace.views.dot.collapse import Group, collapse, signature
+from tftrace.views.dot.links import LinkContext, link_context, link_session
 from tftrace.views.dot.parts import CURRENT, FAILED, OVERWRITTEN, DiagramOptions, Link
 from tftrace.views.dot.select import Facts, normalizer, select
 

@@ -7,8 +7,9 @@ immutable output, with nothing shared between them but their results:
    filters, ``--problems``, the value sources pulled in) and the facts of each;
 2. :func:`~tftrace.views.dot.collapse.collapse` — at most ``--max-nodes`` nodes: groups
    sharing scope and history, scope summaries;
-3. :mod:`~tftrace.views.dot.boxes` — the variable and run boxes and the links between
-   them (the current origin, what it overwrote, failures, saves);
+3. :mod:`~tftrace.views.dot.links` and :mod:`~tftrace.views.dot.boxes` — the links (the
+   current origin, what it overwrote, failures, saves) with the run boxes they leave
+   from, and the variable boxes;
 4. :func:`~tftrace.views.dot.checkpoints.checkpoint_tables` — the checkpoint boxes,
    their key rows and marks, from the rows the links use.
 
@@ -22,15 +23,10 @@ from dataclasses import replace
 
 from tftrace.model import Trace
 from tftrace.model.display import natural_key
-from tftrace.views.dot.boxes import (
-    link_context,
-    link_session,
-    summary_box,
-    summary_paths,
-    variable_box,
-)
+from tftrace.views.dot.boxes import summary_box, summary_paths, variable_box
 from tftrace.views.dot.checkpoints import checkpoint_tables, key_pattern, spellings
 from tftrace.views.dot.collapse import Group, collapse
+from tftrace.views.dot.links import link_context, link_session
 from tftrace.views.dot.parts import (
     LINK_PRIORITY,
     Diagram,

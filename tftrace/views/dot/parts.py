@@ -1,7 +1,7 @@
 """The plain data a provenance diagram is made of — boxes, links, checkpoint tables —
 and the options that choose it. No logic beyond a few derived labels: the stages
-(:mod:`.select`, :mod:`.collapse`, :mod:`.boxes`, :mod:`.checkpoints`) produce these,
-:mod:`.source` writes them as DOT text.
+(:mod:`.select`, :mod:`.collapse`, :mod:`.links`, :mod:`.boxes`, :mod:`.checkpoints`)
+produce these; :mod:`.source` writes them as DOT text.
 
 Node ids are generated (``v1``, ``r2``, ``c3``...); names from the trace only ever appear
 in labels, which the DOT writer escapes.
