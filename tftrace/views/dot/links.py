@@ -63,6 +63,8 @@ class LinkContext:
 
 def link_context(trace: Trace, selection: Selection,
                  norm: Callable[[str | None], str | None]) -> LinkContext:
+    """The :class:`LinkContext` of ``selection``: the restores are the whole trace's (a
+    save is drawn when any later run reads it back, drawn or not)."""
     read_back: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for history in trace.histories():
         for event in history.events:
