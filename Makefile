@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.tftrace-installed
 DEMO   := demo
 
-.PHONY: demo test test-fast bench examples-traces dot clean help
+.PHONY: demo test test-fast bench examples-traces examples-check dot clean help
 
 help:
 	@echo "make demo   - set up .venv (TensorFlow included), record an example, explain, check and render it"
 	@echo "make test   - run the whole test suite (the non-TensorFlow half with TensorFlow blocked)"
 	@echo "make examples-traces - re-record examples/traces/*.json (needs TensorFlow)"
+	@echo "make examples-check  - are the committed example traces still what the recorder writes? (~30 s)"
 	@echo "make bench  - run the benchmarks (a few minutes; docs/benchmarks.md)"
 
 # Re-install when the project's dependencies change. TensorFlow comes as tensorflow-cpu:
@@ -65,6 +66,9 @@ bench: $(STAMP)
 
 examples-traces: $(STAMP)
 	$(PY) tools/record_examples.py
+
+examples-check: $(STAMP)
+	$(PY) tools/record_examples.py --check
 
 clean:
 	rm -rf $(DEMO) ckpt .pytest_cache

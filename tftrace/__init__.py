@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
     # Module-level __getattr__ (PEP 562) keeps `import tftrace` free of TensorFlow.
     if name in _RECORDER_NAMES:
         try:
-            from tftrace.recorder import session
+            from tftrace.recorder import public
         except ImportError as e:
             if (e.name or "").partition(".")[0] != "tensorflow":
                 raise
@@ -54,7 +54,7 @@ def __getattr__(name: str) -> Any:
             # One clear line instead of a traceback from inside the recorder.
             raise ImportError(TENSORFLOW_MISSING, name="tensorflow") from None
 
-        return getattr(session, name)
+        return getattr(public, name)
     if name == "Trace":
         from tftrace.api import Trace
 

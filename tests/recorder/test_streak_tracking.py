@@ -87,3 +87,27 @@ def test_only_an_assign_to_what_the_other_writes_conflicts():
     assert host._conflicts(d_step) == []  # its own streak goes on
     assert host._conflicts(lr) == []  # lr is written by nobody else
     assert [s.plan for s in host._conflicts(lr_and_d)] == [d_step]
+
+
+def test_an_assign_shape_streaks_from_its_second_run_on():
+    host = Host()
+    lr = plan(3, written=("lr",), assigned=("lr",))
+    assert not host._starts_streak(lr)  # its first run is a run record, like any assign
+    host._shapes_run.add(lr.streak_key)  # what SessionRecorder.after notes after it
+    assert host._starts_streak(lr)
+    assert host._starts_streak(plan(1))  # an update-only shape streaks at once
+    assert not host._starts_streak(SimpleNamespace(**{**vars(plan(1)), "streakable": False}))
+
+
+def test_ending_some_streaks_leaves_the_others_running():
+    host = Host()
+    d_step, g_step = plan(1, written=("d",)), plan(2, written=("g",))
+    for _ in range(3):
+        host.run(d_step)
+        host.run(g_step)
+    host._end_streaks([host._streaks[1]])
+    assert list(host._streaks) == [2]
+    final = [r for r in host.written if r.final]
+    assert [(r.streak, r.count, r.last_run) for r in final] == [(1, 3, 5)]
+    host.run(g_step)
+    assert host._streaks[2].count == 4

@@ -1,12 +1,15 @@
 """The recorder: the only part of tftrace that imports TensorFlow.
 
-``session`` holds the traced session classes and the per-run recorder; ``signature`` keys a
-run's fetches and feeds; ``streaks`` coalesces repeated runs (the geometric sampling
-schedule); ``traces`` holds the process-wide registries (a trace per path, an index per
-graph); ``tf_errors`` reads a failed run's error text. ``graph_index`` knows a graph's
-variables and Savers, ``classify`` decides which variables a run writes and how, both on
-``graph_ops`` (op types, graph walks); ``capture`` turns values and stacks into plain data;
-``patch`` and ``launcher`` trace unmodified programs (``tftrace run``).
+``public`` holds the recording API (``Session``, ``InteractiveSession``, ``wrap``,
+``tracing``); ``session`` the per-session recorder and the traced run they all share;
+``live`` the recorders alive in the process (closed at exit); ``signature`` keys a run's
+fetches and feeds; ``streaks`` coalesces repeated runs (the geometric sampling schedule);
+``growth`` counts ops built between runs; ``traces`` holds the process-wide registries (a
+trace per path, an index per graph); ``tf_errors`` reads a failed run's error text.
+``graph_index`` knows a graph's variables and Savers, ``classify`` decides which variables
+a run writes and how, both on ``graph_ops`` (op types, graph walks); ``capture`` turns
+values and stacks into plain data; ``patch`` and ``launcher`` trace unmodified programs
+(``tftrace run``).
 """
 
 #: Where a trace goes when no path is given (``tftrace.Session()``, ``tftrace run``).

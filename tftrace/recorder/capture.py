@@ -44,15 +44,19 @@ def is_internal(filename: str) -> bool:
     cached = _internal_cache.get(filename)
     if cached is None:
         global _library
-        if _library is None:
-            _library = _library_roots()
+        library = _library
+        if library is None:
+            library = _library_roots()
+            if "tensorflow" in sys.modules:  # complete: kept (before, asked again next time)
+                _library = library
         if filename.startswith("<"):  # <frozen runpy>, <string>; but <stdin>/<ipython-...> are the user
             cached = not filename.startswith(("<stdin>", "<ipython"))
         else:
             path = os.path.abspath(filename)
-            cached = path.startswith(_library) or (
+            cached = path.startswith(library) or (
                 path.startswith(_STDLIB) and not any(m in path for m in _SITE_MARKERS))
-        _internal_cache[filename] = cached
+        if library is _library:
+            _internal_cache[filename] = cached
     return cached
 
 

@@ -1,15 +1,16 @@
-"""Which variables a run writes, and how — a static analysis of the graph.
+"""Which variables a run writes, and how: the classification of one run signature.
 
-``GraphIndex`` knows a graph's variables, their initializers and read ops, and its Savers;
-it grows incrementally as ops are added. ``analyze_run`` takes the ops a ``Session.run``
-targets and the tensors it feeds and returns a ``RunPlan``: the fetch closure's writes
-(classified initializer / restore / assign / update), saves and reads. Plans depend only on
-the graph, so the session caches them per run signature; the only run-time input is the
-feed (checkpoint paths are fed to Savers), resolved by ``RunPlan.resolve_path``.
+``analyze_run`` takes the ops a ``Session.run`` targets and the tensors it feeds and
+returns a ``RunPlan``: the fetch closure's writes (classified initializer / restore /
+assign / update), saves and reads. Plans depend only on the graph, so the session caches
+them per run signature; the only run-time input is the feed (checkpoint paths are fed to
+Savers), resolved when the run is recorded.
 
 This module is the "filter" half of the recorder (which variables, what kind); the session
-module does the acting (reading values, writing records). The index it reads is
-``graph_index.GraphIndex``; the op vocabulary and graph walks are ``graph_ops``.
+module does the acting (reading values, writing records). What it knows of the graph it
+asks :class:`tftrace.recorder.graph_index.GraphIndex` (variables, initializers, Savers'
+keys, the memo of analysed targets), which it never builds; the op vocabulary and graph
+walks are ``graph_ops``. ``GraphIndex`` and ``upstream`` are re-exported for old imports.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from tftrace.recorder.graph_index import (  # noqa: F401 - GraphIndex, VariableI
     GraphIndex,
     ValueReads,
     VariableInfo,
-    _restore_key,
 )
 from tftrace.recorder.graph_ops import (  # noqa: F401 - resolve_string, upstream re-exported
     ASSIGN_OPS,
@@ -182,7 +182,7 @@ def _classify_write(index: GraphIndex, op: Any, fed: frozenset[str],
         if restore is not None:
             restore_op, output_index = restore
             return [PlannedWrite(variable=name, kind="restore", op=op.name,
-                                 key=_restore_key(index, restore_op, output_index),
+                                 key=index.restore_key(restore_op, output_index),
                                  prefix_tensor=restore_op.inputs[0])]
         bits = value_reads.of_tensor(value)
         if bits & value_reads.bit(name):

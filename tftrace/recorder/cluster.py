@@ -345,10 +345,9 @@ def unpatch(module: Any) -> None:
 def _open_default_trace() -> None:
     """A process that builds a Server is part of a cluster even if it never runs a session
     (a ps only serves): open its trace now so the trace says which task it was."""
-    session = sys.modules.get("tftrace.recorder.session")
-    if session is None:
-        from tftrace.recorder import session
-    session.trace_state(None)
+    from tftrace.recorder.traces import trace_state
+
+    trace_state(None)
 
 
 PATCHES = {SERVER_MODULE: patch_server_lib, MONITORED_MODULE: patch_session_creators,

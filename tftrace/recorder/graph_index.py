@@ -33,8 +33,6 @@ from tftrace.tracefile import InitializerInfo, SaverRecord, VariableRecord
 _VALUE_READS_KEPT = 8  # feed sets whose read sets a graph index keeps
 _PARTS_KEPT = 1024  # targets whose analysis a graph index keeps
 COLLECTIONS = ("variables", "local_variables", "trainable_variables", "model_variables")
-# Name scopes of machinery that touches every variable: not where the user uses it.
-_MACHINERY_SCOPES = ("save", "gradients", "report_uninitialized_variables", "init")
 
 
 @dataclass
@@ -103,6 +101,11 @@ class GraphIndex:
                 _as_str(n) for n in _const_value(names_op).ravel()]
             self._restore_names[restore_op.name] = names
         return names
+
+    def restore_key(self, restore_op: Any, output_index: int) -> str | None:
+        """The checkpoint key behind output ``output_index`` of a RestoreV2 op."""
+        names = self.restore_names(restore_op)
+        return names[output_index] if output_index < len(names) else None
 
     def refresh(self) -> None:
         """Index every op added since the last full refresh (session start and end, and
@@ -232,7 +235,7 @@ class GraphIndex:
         record = VariableRecord(
             graph=self.graph_id, name=op.name, op=op.type, resource=op.type == "VarHandleOp",
             dtype=dtype.name, shape=shape, index=op._id, location=creation_location(op),
-            trainable=trainable, collections=collections, used_in=_used_in_scope(op),
+            trainable=trainable, collections=collections,
             device=op.device or None, **_construction_evidence(op))
         info = VariableInfo(name=op.name, op=op, record=record, initializer_op=None,
                             read_tensor=None)
@@ -267,7 +270,7 @@ class GraphIndex:
             if origin is not None:
                 restore_op, index = origin
                 checkpoint = _static_string(restore_op.inputs[0])
-                key = _restore_key(self, restore_op, index)
+                key = self.restore_key(restore_op, index)
             for op in _value_ancestors(value, fed=frozenset()):
                 if op.type in RANDOM_OPS:
                     random.append(op.name)
@@ -311,7 +314,7 @@ class GraphIndex:
         scope = restore_op.name.rpartition("/")[0]
         keys: dict[str, str] = {}
         for index, output in enumerate(restore_op.outputs):
-            key = _restore_key(self, restore_op, index)
+            key = self.restore_key(restore_op, index)
             for var_name in _restore_targets(output):
                 if key is not None:
                     keys[key] = var_name
@@ -355,39 +358,6 @@ def _construction_evidence(var_op: Any) -> dict[str, Any]:
         return {}
 
 
-def _used_in_scope(var_op: Any) -> str | None:
-    """The name scope shared by every op of the user's that reads the variable, if any.
-
-    ``get_variable`` ignores ``tf.name_scope`` while ops honour it: a variable ``w`` only
-    read inside ``block/`` betrays that (``w`` would be ``block/w`` if scopes applied).
-    """
-    name = var_op.name
-    readers = []
-    for consumer in var_op.outputs[0].consumers():
-        if consumer.type in ("ReadVariableOp", "Identity") and consumer.name.startswith(name + "/"):
-            readers.extend(consumer.outputs[0].consumers())  # w/read -> its users
-        elif consumer.type == "ReadVariableOp":
-            readers.extend(consumer.outputs[0].consumers() or [consumer])
-        elif consumer.type == "ResourceGather":
-            readers.append(consumer)
-    scopes = []
-    for op in readers:
-        top = op.name.split("/", 1)[0]
-        if op.name.startswith(name + "/") or top in _MACHINERY_SCOPES or \
-                "/gradients" in op.name or is_write_op(op.type):
-            continue
-        scopes.append(op.name.split("/")[:-1])
-    if not scopes:
-        return None
-    common = scopes[0]
-    for parts in scopes[1:]:
-        n = 0
-        while n < min(len(common), len(parts)) and common[n] == parts[n]:
-            n += 1
-        common = common[:n]
-    return "/".join(common) or None
-
-
 def _initializer_op(variable: Any) -> Any | None:
     """A Variable's initializer op. After ``init_from_checkpoint`` a reference variable's
     ``initializer`` is the Assign's output tensor, not the op."""
@@ -402,11 +372,6 @@ def _is_seeded(op: Any) -> bool:
         return bool(op.get_attr("seed") or op.get_attr("seed2"))
     except ValueError:
         return True  # an op without seed attributes is not ours to judge
-
-
-def _restore_key(graph_index: "GraphIndex", restore_op: Any, index: int) -> str | None:
-    names = graph_index.restore_names(restore_op)
-    return names[index] if index < len(names) else None
 
 
 def _restore_targets(output: Any) -> list[str]:

@@ -360,11 +360,12 @@ def _probe(absolute: str, path: str) -> None:
 
 
 def _finish() -> list:
-    session = sys.modules.get("tftrace.recorder.session")
-    if session is None:  # the script never created a session
+    if "tftrace.recorder.traces" not in sys.modules:  # the script never opened a trace
         return []
     try:
-        return session.close_traces(join_threads=True)  # as Python joins them at exit
+        from tftrace.recorder.live import close_traces
+
+        return close_traces(join_threads=True)  # as Python joins them at exit
     except Exception as e:  # fail open: the script's exit code matters more
         sys.stderr.write(f"tftrace: internal error while finishing the trace: "
                          f"{printable(e)}\n")

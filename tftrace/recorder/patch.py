@@ -55,7 +55,7 @@ def patch_module(module: Any) -> None:
         return traced_run(self, fetches, feed_dict, options, run_metadata)
 
     def close(self: Any) -> None:
-        from tftrace.recorder.session import finish
+        from tftrace.recorder.live import finish
 
         finish(self)
         orig["close"](self)

@@ -1,34 +1,32 @@
-"""Traced sessions: ``tftrace.Session``, ``InteractiveSession``, ``wrap`` and ``tracing``.
+"""Run recording: the per-session recorder and the traced run every way of tracing shares.
 
 Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
 fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
-(3) only when the plan writes or saves something, records it. Repeated runs whose writes
-are all updates or assigns (a train op, a learning rate assigned each step) are coalesced
-into streaks, one per run shape (what the run writes, however it is fetched): a counter
-bump per step, plus a batched value read at steps 1, 2, 4, 8, ... so divergence is still
-caught. Streaks of different shapes interleave unless one assigns what the other writes.
+(3) only when the plan writes or saves something, records it: the run record with its
+writes and a batched read of the written values. Repeated runs whose writes are all
+updates or assigns are coalesced into streaks (:mod:`tftrace.recorder.streaks`); ops built
+between runs are counted (:mod:`tftrace.recorder.growth`). The public classes that lead
+here are in :mod:`tftrace.recorder.public`, the set of live recorders in
+:mod:`tftrace.recorder.live`.
 
 Fail-open: any exception inside tftrace disables recording for that session with one line
 on stderr; the user's run and its result or exception are never touched.
 """
 from __future__ import annotations
 
-import atexit
-import contextlib
 import itertools
 import os
 import sys
 import threading
 import time
-import types
 import weakref
-from typing import Any, Iterator
+from typing import Any
 
 from tensorflow.python.client import session as _tf_session
 
 from tftrace.escape import printable
-from tftrace.recorder import TRACE_ENV, cluster, notes, patch
-from tftrace.recorder.capture import caller_location, creation_location, short_names, summarize
+from tftrace.recorder import cluster, live, notes, patch
+from tftrace.recorder.capture import caller_location, short_names, summarize
 from tftrace.recorder.classify import RunPlan, analyze_run, resolve_string
 from tftrace.recorder.signature import (
     feed_key as _feed_key,
@@ -36,6 +34,15 @@ from tftrace.recorder.signature import (
     feed_values as _feed_values,
     fetch_key as _fetch_key,
     leaf_op as _leaf_op,
+)
+from tftrace.recorder.growth import GrowthTracking
+# The registry of live recorders has its own module; its names stay importable from here.
+from tftrace.recorder.live import (  # noqa: F401 - re-exported
+    close_traces,
+    finish,
+    finish_all,
+    join_program_threads,
+    recorder_of,
 )
 from tftrace.recorder.streaks import StreakTracking
 from tftrace.recorder.tf_errors import run_error_message as _message
@@ -50,7 +57,6 @@ from tftrace.recorder.traces import (  # noqa: F401 - re-exported
     trace_state,
 )
 from tftrace.tracefile import (
-    GraphGrowth,
     RecorderError,
     RunError,
     RunRecord,
@@ -64,12 +70,12 @@ _PLAN_CACHE_LIMIT = 4096
 
 _ORIG = patch.originals(_tf_session.BaseSession)
 _orig_run = _ORIG["run"]
-_recorders: "weakref.WeakSet[SessionRecorder]" = weakref.WeakSet()
+_KEY = live.RECORDER_KEY
 
 
 # --- the per-session recorder -------------------------------------------------------------
 
-class SessionRecorder(StreakTracking):
+class SessionRecorder(StreakTracking, GrowthTracking):
     """Records one session's runs into a trace."""
 
     def __init__(self, session: Any, state: TraceState, location: str | None):
@@ -91,9 +97,7 @@ class SessionRecorder(StreakTracking):
         self.reads: set[str] = set()
         self.initialized: set[str] = set()  # given a value (not just updated) by some run
         self.failed_restores: dict[str, tuple[str | None, int, str]] = {}
-        # Ops added between runs, by creating line: [runs, ops, first run] (graph growth)
-        self._growth: dict[str | None, list[int]] = {}
-        self._version_seen = self.graph.version
+        self._init_growth()
         target = _target(session)
         self._declaration = SessionRecord(
             session=self.number, graph=self.index.graph_id, kind=type(session).__name__,
@@ -106,7 +110,7 @@ class SessionRecorder(StreakTracking):
             state.write(self._declaration)
         with self.graph.as_default():
             state.sync_graph(self.index)
-        _recorders.add(self)
+        live.add(self)
 
     # -- before the run: the plan (hot path) --
 
@@ -169,35 +173,6 @@ class SessionRecorder(StreakTracking):
         self._plans[key] = plan
         self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
-
-    def _note_growth(self, fetched: Any = ()) -> None:
-        """Ops added to the graph since the last run that saw it (checked on every run, one
-        comparison): after the first run, that is the program building ops between runs.
-        Kept as a counter per creating line, written at the session's end."""
-        version = self.graph.version
-        seen = self._version_seen
-        added = version - seen
-        self._version_seen = version
-        if added <= 0 or self.run_index == 0:
-            return
-        # The usual growing loop fetches the op it just built: take the creation site from
-        # the newest fetched op (O(fetches)); the graph's newest op costs O(graph) to find.
-        op = _newest_fetched(fetched, seen)
-        location = creation_location(op if op is not None else _newest_op(self.graph))
-        entry = self._growth.get(location)
-        if entry is None:
-            if len(self._growth) >= 16:
-                location = None  # bounded: the trace says only "elsewhere"
-                entry = self._growth.get(None)
-            if entry is None:
-                entry = self._growth[location] = [0, 0, self.run_index + 1]
-        entry[0] += 1
-        entry[1] += added
-
-    def _growth_records(self) -> tuple[GraphGrowth, ...]:
-        items = sorted(self._growth.items(), key=lambda kv: (-kv[1][1], kv[1][2]))
-        return tuple(GraphGrowth(location=loc, runs=runs, ops=ops, first_run=first)
-                     for loc, (runs, ops, first) in items)
 
     # -- after the run --
 
@@ -392,26 +367,6 @@ class SessionRecorder(StreakTracking):
             pass
 
 
-def _newest_fetched(fetched: Any, since: int) -> Any:
-    """The fetched op created last, if it was created after op id ``since``."""
-    best = None
-    for leaf in fetched:
-        op = leaf if hasattr(leaf, "_id") else getattr(leaf, "op", None)
-        op_id = getattr(op, "_id", None)
-        if type(op_id) is int and op_id > since and (best is None or op_id > best._id):
-            best = op
-    return best
-
-
-def _newest_op(graph: Any) -> Any:
-    """The op created last (TensorFlow numbers ops from 2: the newest is version + 1)."""
-    try:
-        return graph._nodes_by_id[graph.version + 1]  # noqa: SLF001 - O(1), read only
-    except Exception:
-        operations = graph.get_operations()
-        return operations[-1] if operations else None
-
-
 def _target(session: Any) -> str:
     target = getattr(session, "_target", "")
     return target.decode("utf-8", "replace") if isinstance(target, bytes) else str(target or "")
@@ -424,12 +379,12 @@ def _devices(session: Any) -> dict[str, str]:
         return {}
 
 
-# --- the traced run, shared by every way of tracing ---------------------------------------
+# --- the traced run, shared by every way of tracing (tftrace.recorder.public, patch) -------
 
 def traced_run(session: Any, fetches: Any, feed_dict: Any = None, options: Any = None,
                run_metadata: Any = None) -> Any:
-    recorder = session.__dict__.get("_tftrace_recorder")
-    if recorder is None and "_tftrace_recorder" not in session.__dict__ and \
+    recorder = session.__dict__.get(_KEY)
+    if recorder is None and _KEY not in session.__dict__ and \
             patch.SESSION_MODULE in sys.modules and \
             patch._ORIGINALS in _tf_session.BaseSession.__dict__:
         recorder = attach(session, None)  # a session created before tracing was installed
@@ -463,157 +418,9 @@ def attach(session: Any, trace: str | os.PathLike[str] | None) -> SessionRecorde
     try:
         recorder = SessionRecorder(session, trace_state(trace), caller_location())
     except Exception as e:
-        session.__dict__["_tftrace_recorder"] = None
+        session.__dict__[_KEY] = None
         sys.stderr.write(f"tftrace: internal error; not recording this session (your program "
                          f"is not affected): {type(e).__name__}: {printable(e)}\n")
         return None
-    session.__dict__["_tftrace_recorder"] = recorder
+    session.__dict__[_KEY] = recorder
     return recorder
-
-
-def finish(session: Any) -> None:
-    """Record the end of ``session`` (idempotent; never raises)."""
-    recorder = session.__dict__.get("_tftrace_recorder")
-    if recorder is None:
-        return
-    try:
-        recorder.close()
-    except Exception as e:
-        recorder.fail(e)
-
-
-def recorder_of(session: Any) -> SessionRecorder | None:
-    """The recorder attached to a session, if any (for tests and tools)."""
-    return session.__dict__.get("_tftrace_recorder")
-
-
-# --- public classes -----------------------------------------------------------------------
-
-class _Traced:
-    """What the traced session classes add to TensorFlow's: ``trace=`` and a traced run."""
-
-    def __init__(self, target: str = "", graph: Any = None, config: Any = None, *,
-                 trace: str | os.PathLike[str] | None = None):
-        # Set before TensorFlow's __init__, so a patched BaseSession (tftrace run) does not
-        # attach a second recorder with the default trace path.
-        self.__dict__["_tftrace_explicit"] = True
-        super().__init__(target, graph, config)  # type: ignore[call-arg]
-        attach(self, trace)
-
-    def run(self, fetches: Any, feed_dict: Any = None, options: Any = None,
-            run_metadata: Any = None) -> Any:
-        return traced_run(self, fetches, feed_dict, options, run_metadata)
-
-    def close(self) -> None:
-        finish(self)
-        super().close()  # type: ignore[misc]
-
-
-class Session(_Traced, _tf_session.Session):
-    """A ``tf.compat.v1.Session`` that records every variable write into a trace.
-
-    Drop-in: same constructor plus ``trace=`` (the trace file; default ``$TFTRACE_TRACE`` or
-    ``tftrace.json``). Sessions of one process naming the same path share one trace::
-
-        with tftrace.Session(trace="trace.json") as sess:
-            sess.run(tf.compat.v1.global_variables_initializer())
-    """
-
-
-class InteractiveSession(_Traced, _tf_session.InteractiveSession):
-    """A traced ``tf.compat.v1.InteractiveSession`` (installs itself as default session)."""
-
-
-def wrap(session: Any, trace: str | os.PathLike[str] | None = None) -> Any:
-    """Trace an existing session in place and return it.
-
-    Its ``run`` and ``close`` are replaced on the instance, so code holding the session
-    (and ``op.run()`` through the default session) is traced from now on.
-    """
-    if recorder_of(session) is None:
-        session.__dict__["_tftrace_explicit"] = True
-        attach(session, trace)
-        session.run = types.MethodType(traced_run, session)
-        original_close = session.close
-
-        def close() -> None:
-            finish(session)
-            original_close()
-
-        session.close = close
-    return session
-
-
-@contextlib.contextmanager
-def tracing(trace: str | os.PathLike[str] | None = None) -> Iterator[None]:
-    """Trace every session created inside the block (MonitoredSession's too)::
-
-        with tftrace.tracing("trace.json"):
-            with tf.compat.v1.train.MonitoredTrainingSession(...) as sess:
-                ...
-    """
-    previous = os.environ.get(TRACE_ENV)
-    if trace is not None:
-        os.environ[TRACE_ENV] = os.fspath(trace)
-    patch.install()
-    try:
-        yield
-    finally:
-        finish_all()
-        patch.uninstall()
-        if trace is not None:
-            if previous is None:
-                os.environ.pop(TRACE_ENV, None)
-            else:
-                os.environ[TRACE_ENV] = previous
-
-
-def finish_all() -> None:
-    """Close every open recorder and flush every trace (process exit, end of ``run``)."""
-    for recorder in list(_recorders):
-        try:
-            if not recorder.closed:
-                recorder.finished_by_exit = True
-            recorder.close()
-        except Exception as e:
-            recorder.fail(e)
-    with _states_lock:
-        for state in _states.values():
-            try:
-                state.writer.flush()
-            except Exception:
-                pass
-
-
-def close_traces(join_threads: bool = False) -> list[TraceState]:
-    """Finish every recorder and close every trace file; returns the traces written.
-
-    ``join_threads``: first wait for the program's non-daemon threads, as the interpreter
-    does when the main thread ends (``threading._shutdown`` runs before ``atexit``
-    handlers): a worker that outlives the main thread is still recorded.
-    """
-    if join_threads:
-        join_program_threads()
-    finish_all()
-    with _states_lock:
-        states = list(_states.values())
-        _states.clear()
-    for state in states:
-        state.writer.close()
-    return states
-
-
-def join_program_threads() -> None:
-    """Wait for every non-daemon thread but this one (what Python does at exit)."""
-    current = threading.current_thread()
-    while True:
-        alive = [t for t in threading.enumerate()
-                 if t is not current and not t.daemon and t.is_alive()
-                 and t is not threading.main_thread()]
-        if not alive:
-            return
-        for thread in alive:
-            thread.join()
-
-
-atexit.register(finish_all)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tftrace.recorder import DEFAULT_TRACE, TRACE_ENV, cluster
 from tftrace.recorder.capture import checkpoint_contents
-from tftrace.recorder.classify import GraphIndex
+from tftrace.recorder.graph_index import GraphIndex
 from tftrace.tracefile import Header, TraceWriter, VariableRecord
 
 
