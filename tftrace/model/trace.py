@@ -234,6 +234,13 @@ class Trace:
             self._graph = build_graph(self._index)
         return self._graph
 
+    def graph_with(self, others: Iterable["Trace"]) -> nx.MultiDiGraph:
+        """The provenance graph of this trace and ``others`` (the traces that wrote or
+        read its checkpoints) as one, so that :meth:`lineage` with the same ``others`` is
+        a path in it: this trace's nodes keep their ids, those of ``others[i]`` are
+        prefixed ``trace<i+1>:``; checkpoints and keys are one node whoever names them."""
+        return build_graph(self._index, [t._index for t in others])
+
     # --- queries -------------------------------------------------------------------------
 
     def resolve_variable(self, name: str) -> str:
