@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/check.py
 	$(PY) benchmarks/render.py
+	$(PY) benchmarks/graph.py
 
 examples-traces: $(STAMP)
 	$(PY) tools/record_examples.py
