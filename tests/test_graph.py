@@ -312,3 +312,16 @@ def test_corners_linked_across_traces_walk_the_same(tmp_path):
         (u, v, d["relation"]) for u, v, d in g.edges(data=True)}
     assert g.graph["traces"] == [finetune.path, pretrain.path]
     assert sum(1 for n in g if n.startswith("checkpoint:")) == 2  # ck1 and ck2
+
+
+def test_merged_traces_carry_the_process_on_event_nodes():
+    trace = LOADED[ROOT / "examples" / "distributed" / "traces" / "wipe"]
+    g = trace.graph
+    writes = [d for _, d in g.nodes(data=True) if d["type"] == "event"]
+    assert {d["process"] for d in writes} >= {"worker:0", "worker:1"}
+    (reset,) = [d for d in writes if d["variable"] == "global_step" and d["current"]]
+    assert (reset["kind"], reset["process"]) == ("initializer", "worker:1")
+    assert reset["local"][0] >= 1  # the session in worker:1's own trace
+    single = LOADED[DATA / "assign.jsonl"].graph
+    assert all(d["process"] is None and d["local"] is None
+               for _, d in single.nodes(data=True) if d["type"] == "event")

@@ -166,6 +166,8 @@ def step_parents(index: TraceIndex, event: Event, traces: Sequence[TraceIndex],
         sources = record.initializer.sources if record and record.initializer else ()
     else:
         return (), None
+    if not sources:
+        return (), None
     known = index.variables_of(event.session)
     parents = tuple(Parent(index, name, event.session, event.run)
                     for name in sources if name in known)
