@@ -14,21 +14,14 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from check import timed  # noqa: E402  (benchmarks/ is on sys.path)
 from synthetic import write_large_trace, write_training_trace  # noqa: E402
 
 from tftrace.model import Trace  # noqa: E402
-
-
-def timed(func):
-    start = time.perf_counter()
-    result = func()
-    return result, time.perf_counter() - start
-
 
 def measure(label: str, path: str) -> None:
     trace, load = timed(lambda: Trace.load(path))
@@ -50,12 +43,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=100_000)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tftrace-bench-")
-    training = write_training_trace(os.path.join(workdir, "training.jsonl"),
-                                    args.variables, args.steps)
-    measure(f"{args.variables} variables, {args.steps} training steps", training)
-    assigns = write_large_trace(os.path.join(workdir, "assigns.jsonl"),
-                                args.variables, args.runs)
-    measure(f"{args.variables} variables, {args.runs} assign runs", assigns)
+    for label, write, name, count in [
+            (f"{args.steps} training steps", write_training_trace, "training", args.steps),
+            (f"{args.runs} assign runs", write_large_trace, "assigns", args.runs)]:
+        path = write(os.path.join(workdir, f"{name}.jsonl"), args.variables, count)
+        measure(f"{args.variables} variables, {label}", path)
     return 0
 
 
