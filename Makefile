@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/check.py
 	$(PY) benchmarks/render.py
 	$(PY) benchmarks/graph.py
+	$(PY) benchmarks/commands.py --big
 
 examples-traces: $(STAMP)
 	$(PY) tools/record_examples.py

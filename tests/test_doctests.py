@@ -12,7 +12,7 @@ ROOT = Path(__file__).parent.parent
 MODULES = ["tftrace.model", "tftrace.model.trace", "tftrace.model.events",
            "tftrace.model.queries", "tftrace.model.lineage", "tftrace.model.display",
            "tftrace.cli", "tftrace.model.explain", "tftrace.views.dot.source",
-           "tftrace.views.dot.escape", "tftrace.escape"]
+           "tftrace.views.dot.escape", "tftrace.escape", "tftrace.api"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -32,11 +32,7 @@ ALLOWED = {
 }
 
 #: Known arrows against the contract, each with the issue that removes it. Keep it empty.
-EXCEPTIONS: set[tuple[str, str]] = {
-    # issue 9 (items 1-3, the model's helper): Trace.to_dot / _repr_html_ import the DOT
-    # view on use; the facade is to provide them instead.
-    ("tftrace.model.trace", "tftrace.views.dot"),
-}
+EXCEPTIONS: set[tuple[str, str]] = set()
 
 #: Third-party packages a layer may not import at all (stdlib-only layers import none).
 TENSORFLOW = ("tensorflow", "tf_keras", "keras")

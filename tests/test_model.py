@@ -52,9 +52,9 @@ def test_load_exposes_header_sessions_and_variables():
     assert trace.recorder_errors == []
 
 
-def test_tftrace_Trace_is_the_model_class():
-    assert tftrace.Trace is Trace
-    assert isinstance(load("reinit.jsonl"), Trace)
+def test_tftrace_Trace_is_the_model_class_with_its_pictures():
+    assert issubclass(tftrace.Trace, Trace) and tftrace.Trace.__mro__[1] is Trace
+    assert isinstance(tftrace.load(DATA / "reinit.jsonl"), Trace)
 
 
 def test_failed_runs_are_kept_but_write_nothing():

@@ -192,6 +192,21 @@ def test_trace_to_dot_is_the_view():
     assert trace.to_dot(session=1, rankdir="TB") == to_dot(trace, session=1, rankdir="TB")
 
 
+def test_the_public_trace_is_the_model_plus_its_pictures():
+    """The facade gives `to_dot` and the notebook diagram; the model stays picture-free,
+    so it never imports a view (tests/test_layers.py)."""
+    from tftrace import api
+    from tftrace.model import Trace as ModelTrace
+
+    for trace in (tftrace.load(EXAMPLES / "restore_then_init.json"),
+                  tftrace.Trace.load(EXAMPLES / "restore_then_init.json"),
+                  tftrace.Trace.merge([DATA / "cluster_wipe"])):
+        assert type(trace) is api.Trace and isinstance(trace, ModelTrace)
+    model_only = ModelTrace.load(EXAMPLES / "restore_then_init.json")
+    assert not hasattr(model_only, "to_dot")
+    assert "<svg" not in model_only._repr_html_() and "<table>" in model_only._repr_html_()
+
+
 # --- what the picture says -----------------------------------------------------------------
 
 def test_clobbered_restore_is_a_grey_dashed_path_and_the_initializer_bold():

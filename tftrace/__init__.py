@@ -2,10 +2,16 @@
 
 Record a ``tf.compat.v1`` program::
 
+    import tensorflow as tf
     import tftrace
-    with tftrace.Session(trace="trace.json") as sess:
-        sess.run(init)
-        saver.restore(sess, "model.ckpt")
+
+    with tf.Graph().as_default():
+        w = tf.compat.v1.get_variable("dense/kernel", shape=[4, 2])
+        init = tf.compat.v1.global_variables_initializer()
+        saver = tf.compat.v1.train.Saver()
+        with tftrace.Session(trace="trace.json") as sess:
+            sess.run(init)
+            saver.restore(sess, "model.ckpt")
 
 or run it unchanged with ``tftrace run -o trace.json train.py``; then ask::
 
@@ -27,8 +33,10 @@ __all__ = ["load", "Trace", "Session", "InteractiveSession", "wrap", "tracing", 
 
 
 def load(path: str) -> "Any":
-    """Load a trace file into a :class:`tftrace.model.Trace` (no TensorFlow needed)."""
-    from tftrace.model import Trace
+    """Load a trace file into a :class:`tftrace.api.Trace`: the model's
+    :class:`tftrace.model.Trace` with ``to_dot()`` and a notebook diagram (no TensorFlow
+    needed)."""
+    from tftrace.api import Trace
 
     return Trace.load(path)
 
@@ -48,7 +56,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(session, name)
     if name == "Trace":
-        from tftrace.model import Trace
+        from tftrace.api import Trace
 
         return Trace
     raise AttributeError(f"module 'tftrace' has no attribute {name!r}")

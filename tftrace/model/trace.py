@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import html
 import os
-from typing import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from tftrace.model import queries
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
 from tftrace.model.events import Event, MergeNote, Origin, Process, Save, SessionInfo
 from tftrace.model.explain import Explanation, explain
-from tftrace.model.graph import build_graph
 from tftrace.model.history import History
 from tftrace.model.index import TraceIndex, build_index, paused_gc
 from tftrace.model.lineage import Lineage, lineage
@@ -29,6 +26,9 @@ from tftrace.tracefile import (
     read_trace,
 )
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 class Trace:
     """A recorded trace: sessions, variables, their writes, and the provenance graph.
@@ -37,6 +37,9 @@ class Trace:
     variable ``w`` of session 2's graph. Wherever a method takes ``session=None`` it uses the
     last session whose graph has the variable. Variable names may be given as ``name`` or
     ``name:0``.
+
+    The model draws nothing: :func:`tftrace.load` gives a :class:`tftrace.api.Trace`, this
+    class with ``to_dot()`` and a notebook diagram from the DOT view.
 
     >>> trace = Trace.load("tests/data/restore_then_init.jsonl")
     >>> trace.origin("dense/kernel").kind
@@ -231,6 +234,10 @@ class Trace:
     def graph(self) -> nx.MultiDiGraph:
         """The provenance graph (built on first use); see :mod:`tftrace.model.graph`."""
         if self._graph is None:
+            # networkx is imported here, on first use: it costs more than reading most
+            # traces, and check, explain, render and view never need it.
+            from tftrace.model.graph import build_graph
+
             self._graph = build_graph(self._index)
         return self._graph
 
@@ -239,6 +246,8 @@ class Trace:
         read its checkpoints) as one, so that :meth:`lineage` with the same ``others`` is
         a path in it: this trace's nodes keep their ids, those of ``others[i]`` are
         prefixed ``trace<i+1>:``; checkpoints and keys are one node whoever names them."""
+        from tftrace.model.graph import build_graph  # networkx, on first use as above
+
         return build_graph(self._index, [t._index for t in others])
 
     # --- queries -------------------------------------------------------------------------
@@ -369,43 +378,7 @@ class Trace:
         cut = "<p><b>The trace was cut short.</b></p>" if self.truncated else ""
         return (f"<p>tftrace trace <code>{e(self.path)}</code></p>{cut}"
                 "<table><tr><th>session</th><th>kind</th><th>graph</th><th>variables</th>"
-                f"<th>runs</th><th>created at</th></tr>{rows}</table>"
-                + self._diagram_html())
-
-    def to_dot(self, session: int | str | None = None, variables: Iterable[str] = (),
-               scopes: Iterable[str] = (), problems: bool = False, max_nodes: int = 60,
-               rankdir: str = "LR") -> str:
-        """The provenance diagram of ``tftrace render`` as DOT text (deterministic).
-
-        ``session``: a number, ``"all"``, or None for the last session; ``variables`` and
-        ``scopes`` select what to draw, ``problems`` keeps the variables named by warnings
-        and errors; beyond ``max_nodes`` variables, those sharing scope and history
-        collapse into one box, and scopes whose variables do not share one are summarized
-        in one box each. Render it with Graphviz, e.g. ``graphviz.Source(dot)``.
-
-        >>> dot = Trace.load("examples/traces/restore_then_init.json").to_dot()
-        >>> "restore-overwritten" in dot
-        True
-        """
-        from tftrace.views.dot import to_dot  # the view layer, imported on use
-
-        return to_dot(self, session=session, variables=tuple(variables),
-                      scopes=tuple(scopes), problems=problems, max_nodes=max_nodes,
-                      rankdir=rankdir)
-
-    def _diagram_html(self) -> str:
-        """The diagram as inline SVG for notebooks, or a note saying why there is none.
-
-        In ``_repr_html_`` rather than a ``_repr_svg_``: notebooks prefer HTML, so an SVG
-        repr would be computed (running ``dot``) and never shown."""
-        from tftrace.errors import TftraceError
-        from tftrace.views.dot import render_svg
-
-        try:
-            svg = render_svg(self)
-        except TftraceError as error:  # no dot, no graphviz package, nothing to draw
-            return f"<p><i>No diagram: {html.escape(str(error))}</i></p>"
-        return svg[svg.find("<svg"):]  # inline: without the XML prolog and doctype
+                f"<th>runs</th><th>created at</th></tr>{rows}</table>")
 
 
 def _plural(n: int, word: str) -> str:
