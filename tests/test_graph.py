@@ -249,8 +249,11 @@ def corners(path: Path) -> Trace:
     """Two restores of one run from two checkpoints, an initializer reading another
     variable, an assign from an unwritten variable and a feed, a self-assign, discarded
     updates, a clobbered restore, a restore without its key, two writes of one variable in
-    one run, and a remote session with updates and no origin."""
-    restore = lambda name, ckpt: Write(name, "restore", checkpoint=ckpt, key=name)  # noqa: E731
+    one run, a remote session with updates and no origin, and a save of a key naming no
+    declared variable."""
+    def restore(name: str, checkpoint: str) -> Write:
+        return Write(name, "restore", checkpoint=checkpoint, key=name)
+
     return write(
         path,
         SessionRecord(session=1, graph=1),
@@ -268,12 +271,15 @@ def corners(path: Path) -> Trace:
         RunRecord(session=1, run=9, writes=(Write("e", "restore"),)),
         RunRecord(session=1, run=10, writes=(Write("a", "initializer"),
                                              Write("a", "assign", sources=("b",)))),
-        RunRecord(session=1, run=11, save=SaveInfo(path="ck1", keys={"w": "w", "a": "a"})),
+        RunRecord(session=1, run=11, save=SaveInfo(path="ck1", keys={
+            "w": "w", "a": "a", "ghost": "undeclared"})),
         SessionEnd(session=1, runs=11),
         SessionRecord(session=2, graph=1, target="grpc://127.0.0.1:2222", remote=True),
         RunRecord(session=2, run=1, writes=(Write("a", "update"),)),
         RunRecord(session=2, run=2, writes=(Write("a", "update"),)),
-        RunRecord(session=2, run=3, writes=(restore("w", "ck1"),)),
+        RunRecord(session=2, run=3, writes=(restore("w", "ck1"),
+                                            Write("x", "restore", checkpoint="ck1",
+                                                  key="ghost"))),
     )
 
 
@@ -293,6 +299,9 @@ def test_corners_walk_the_same(tmp_path):
     assert g.nodes["event:1:8:w"]["replaced"] == "event:1:7:w"
     assert g.nodes["event:1:9:e"]["lineage_note"].startswith("the restore did not record")
     assert g.nodes["session:2"]["remote"] and trace.origin("a", 2).kind == "external"
+    # A save's key that named no declared variable: lineage's uninitialized step.
+    assert ("variable:1:undeclared", "event:2:3:x", "came_from") in relations
+    assert g.nodes["variable:1:undeclared"]["type"] == "variable"
 
 
 def test_corners_linked_across_traces_walk_the_same(tmp_path):

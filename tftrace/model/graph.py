@@ -357,6 +357,10 @@ class _Builder:
             else:
                 graph = parent.index.graph_of(parent.session)
                 source = self._prefix[id(parent.index)] + variable_node(graph, parent.variable)
+                if source not in self.nodes:  # a save's key named no declared variable
+                    self.nodes[source] = _variable_attrs(
+                        VariableRecord(graph=graph, name=parent.variable, op=None,
+                                       dtype=None), parent.index.path)
             via = None if parent.via is None else self._saves[id(parent.via)]
             self._edge(source, node, "came_from", order=order, variable=parent.variable,
                        session=parent.session, run=parent.run, kind=found.kind,
