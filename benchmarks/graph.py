@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from check import timed  # noqa: E402  (benchmarks/ is on sys.path)
 from synthetic import write_large_trace, write_training_trace  # noqa: E402
 
+import tftrace.model.graph  # noqa: E402, F401  (networkx, imported before any timing)
 from tftrace.model import Trace  # noqa: E402
 
 def measure(label: str, path: str) -> None:
