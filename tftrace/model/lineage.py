@@ -4,6 +4,9 @@ A restore links to the save that wrote that key to that checkpoint (in this trac
 another loaded trace), then to the saved variable's origin at the moment of the save; an
 assign links to its source variables' origins; an initializer that read other variables
 (``initialized_value()``) links to theirs. The result is a tree of :class:`LineageStep`.
+
+One step back is :func:`step_parents`: the provenance graph's ``came_from`` edges are the
+same function's answers (:mod:`tftrace.model.graph`), so the two cannot disagree.
 """
 from __future__ import annotations
 
