@@ -12,21 +12,16 @@ and which were overwritten (grey dashes), what failed (red), and the findings of
 True
 
 Three steps, each its own module: :mod:`~tftrace.views.dot.diagram` decides what to draw
-(plain data), :mod:`~tftrace.views.dot.source` writes it as DOT text,
+(the plain data of :mod:`~tftrace.views.dot.parts`, in stages: select, collapse, links
+and boxes, checkpoint tables), :mod:`~tftrace.views.dot.source` writes it as DOT text,
 :mod:`~tftrace.views.dot.output` renders it with ``dot`` and writes the file.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from tftrace.views.dot.diagram import (
-    ALL_SESSIONS,
-    MAX_NODES,
-    RANKDIRS,
-    Diagram,
-    DiagramOptions,
-    build_diagram,
-)
+from tftrace.views.dot.diagram import build_diagram
+from tftrace.views.dot.parts import ALL_SESSIONS, MAX_NODES, RANKDIRS, Diagram, DiagramOptions
 from tftrace.views.dot.output import (
     DOT_TIMEOUT,
     FORMATS,

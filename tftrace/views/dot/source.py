@@ -1,4 +1,4 @@
-"""The DOT text of a :class:`~tftrace.views.dot.diagram.Diagram`.
+"""The DOT text of a :class:`~tftrace.views.dot.parts.Diagram`.
 
 Written as text, not with ``graphviz.Digraph``: the output is byte-for-byte deterministic
 (everything comes out in the diagram's sorted order, nothing depends on dict or set
@@ -17,7 +17,7 @@ import textwrap
 from typing import Iterator
 
 from tftrace.model.display import natural_key
-from tftrace.views.dot.diagram import (
+from tftrace.views.dot.parts import (
     CURRENT,
     DISCARDED,
     EARLIER,
