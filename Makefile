@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
 	$(PY) benchmarks/check.py
 	$(PY) benchmarks/render.py
+	$(PY) benchmarks/graph.py
 	$(PY) benchmarks/commands.py --big
 
 examples-traces: $(STAMP)

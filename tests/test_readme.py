@@ -39,6 +39,7 @@ def test_reading_snippets_run_without_tensorflow(tmp_path, monkeypatch, capsys):
     out = "".join(run(code, capsys) for code in reading)
     assert "<Explanation dense/kernel: restored from" in out
     assert "then overwritten by the initializer" in out
+    assert "restore_then_init/model.ckpt holds now: []" in out  # the networkx snippet
 
 
 @pytest.mark.tf
@@ -52,3 +53,4 @@ def test_every_snippet_runs_in_order_with_tensorflow(tmp_path, monkeypatch, caps
     assert ("<Explanation dense/kernel: restored from ckpt/model.ckpt key dense/kernel at "
             "README.md:") in out
     assert "restore-overwritten ('dense/kernel',)" in out
+    assert "ckpt/model.ckpt holds now: []" in out  # the networkx snippet

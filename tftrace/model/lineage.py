@@ -4,6 +4,9 @@ A restore links to the save that wrote that key to that checkpoint (in this trac
 another loaded trace), then to the saved variable's origin at the moment of the save; an
 assign links to its source variables' origins; an initializer that read other variables
 (``initialized_value()``) links to theirs. The result is a tree of :class:`LineageStep`.
+
+One step back is :func:`step_parents`: the provenance graph's ``came_from`` edges are the
+same function's answers (:mod:`tftrace.model.graph`), so the two cannot disagree.
 """
 from __future__ import annotations
 
@@ -12,10 +15,9 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 from tftrace.model.display import printable
-from tftrace.model.events import FEED, Origin, Save
+from tftrace.model.events import FEED, Event, Origin, Save
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import origin, updates_since_origin
-
 
 
 @dataclass(frozen=True, repr=False)
@@ -128,47 +130,76 @@ def lineage(index: TraceIndex, variable: str, session: int,
     return Lineage(_step(index, variable, session, None, traces, frozenset(), via=None))
 
 
+@dataclass(frozen=True, eq=False)
+class Parent:
+    """One step back from a write: the value of ``variable`` in ``session`` of the trace
+    ``index``, as it was at ``run`` (inclusive), carried by the save ``via`` for a
+    restore. What :func:`step_parents` returns; lineage and the graph both read it."""
+
+    index: TraceIndex
+    variable: str
+    session: int
+    run: int
+    via: Save | None = None
+
+
+def step_parents(index: TraceIndex, event: Event, traces: Sequence[TraceIndex],
+                 ) -> tuple[tuple[Parent, ...], str | None]:
+    """Where the value ``event`` (an origin write in ``index``) wrote came from, one step
+    back, and a note when that cannot be followed fully.
+
+    A restore: the saved variable at the run of the save that wrote the key (found by
+    :func:`find_save` in ``index`` or another of ``traces``). An assign: its source
+    variables at its run. An initializer: the variables its initial value read
+    (``initialized_value()``) at its run. Fed values and unknown names have no parent.
+    """
+    if event.kind == "restore":
+        if event.checkpoint is None or event.key is None:
+            return (), "the restore did not record its checkpoint and key"
+        found = find_save(index, tuple(traces), event.checkpoint, event.key, event.session,
+                          event.run, event.time)
+        if found is None:
+            return (), "no loaded trace saved this checkpoint key"
+        saver, save = found
+        return (Parent(saver, save.keys[event.key], save.session, save.run, save),), None
+    if event.kind == "assign":
+        sources = event.sources
+    elif event.kind == "initializer":
+        record = index.variables_of(event.session).get(event.variable)
+        sources = record.initializer.sources if record and record.initializer else ()
+    else:
+        return (), None
+    if not sources:
+        return (), None
+    known = index.variables_of(event.session)
+    parents = tuple(Parent(index, name, event.session, event.run)
+                    for name in sources if name in known)
+    return parents, ("includes a fed value" if FEED in sources else None)
+
+
+def value_origin(index: TraceIndex, variable: str, session: int,
+                 run: int | None) -> tuple[Origin, int]:
+    """The origin of ``variable``'s value in ``session`` as of ``run`` (now for None),
+    and the update runs since it: what a lineage step says, and a graph edge."""
+    return (origin(index, variable, session, run),
+            updates_since_origin(index, variable, session, run))
+
+
 def _step(index: TraceIndex, variable: str, session: int, run: int | None,
           traces: tuple[TraceIndex, ...], seen: frozenset, via: Save | None) -> LineageStep:
-    found = origin(index, variable, session, run)
+    found, updates = value_origin(index, variable, session, run)
     step = LineageStep(variable=variable, session=session, trace=index.path, origin=found,
-                       updates=updates_since_origin(index, variable, session, run), via=via)
+                       updates=updates, via=via)
     here = (index.path, session, variable, found.run)
     if here in seen:  # a checkpoint restored into the very value that saved it
         return replace(step, note="cycle: this value was already visited")
+    if found.event is None:
+        return step
     seen = seen | {here}
-    if found.kind == "restore":
-        return _restore_parents(index, step, traces, seen)
-    if found.kind == "assign":
-        return _source_parents(index, step, found.sources, traces, seen)
-    if found.kind == "initializer":
-        record = index.variables_of(session).get(variable)
-        sources = record.initializer.sources if record and record.initializer else ()
-        return _source_parents(index, step, sources, traces, seen)
-    return step
-
-
-def _restore_parents(index: TraceIndex, step: LineageStep, traces: tuple[TraceIndex, ...],
-                     seen: frozenset) -> LineageStep:
-    o = step.origin
-    if o.checkpoint is None or o.key is None:
-        return replace(step, note="the restore did not record its checkpoint and key")
-    found = find_save(index, traces, o.checkpoint, o.key, o.session, o.run, o.event.time)
-    if found is None:
-        return replace(step, note="no loaded trace saved this checkpoint key")
-    saver_index, save = found
-    parent = _step(saver_index, save.keys[o.key], save.session, save.run, traces, seen,
-                   via=save)
-    return replace(step, parents=(parent,))
-
-
-def _source_parents(index: TraceIndex, step: LineageStep, sources: tuple[str, ...],
-                    traces: tuple[TraceIndex, ...], seen: frozenset) -> LineageStep:
-    known = index.variables_of(step.session)
-    parents = tuple(_step(index, name, step.session, step.origin.run, traces, seen, via=None)
-                    for name in sources if name in known)
-    note = "includes a fed value" if FEED in sources else None
-    return replace(step, parents=parents, note=note)
+    parents, note = step_parents(index, found.event, traces)
+    return replace(step, note=note, parents=tuple(
+        _step(p.index, p.variable, p.session, p.run, traces, seen, via=p.via)
+        for p in parents))
 
 
 def find_save(index: TraceIndex, traces: tuple[TraceIndex, ...], checkpoint: str, key: str,

@@ -247,6 +247,15 @@ class Trace:
                 self._graph = build_graph(self._index)
         return self._graph
 
+    def graph_with(self, others: Iterable["Trace"]) -> nx.MultiDiGraph:
+        """The provenance graph of this trace and ``others`` (the traces that wrote or
+        read its checkpoints) as one, so that :meth:`lineage` with the same ``others`` is
+        a path in it: this trace's nodes keep their ids, those of ``others[i]`` are
+        prefixed ``trace<i+1>:``; checkpoints and keys are one node whoever names them."""
+        from tftrace.model.graph import build_graph  # networkx, on first use as above
+
+        return build_graph(self._index, [t._index for t in others])
+
     # --- queries -------------------------------------------------------------------------
 
     def resolve_variable(self, name: str) -> str:
