@@ -251,7 +251,7 @@ def corners(path: Path) -> Trace:
     """Two restores of one run from two checkpoints, an initializer reading another
     variable, an assign from an unwritten variable and a feed, a self-assign, discarded
     updates, a clobbered restore, a restore without its key, two writes of one variable in
-    one run, a remote session with updates and no origin, and a save of a key naming no
+    one run (next to a variable that run only initialized), a remote session with updates and no origin, and a save of a key naming no
     declared variable."""
     def restore(name: str, checkpoint: str) -> Write:
         return Write(name, "restore", checkpoint=checkpoint, key=name)
@@ -272,7 +272,8 @@ def corners(path: Path) -> Trace:
         RunRecord(session=1, run=8, writes=(Write("w", "initializer"),)),
         RunRecord(session=1, run=9, writes=(Write("e", "restore"),)),
         RunRecord(session=1, run=10, writes=(Write("a", "initializer"),
-                                             Write("a", "assign", sources=("b",)))),
+                                             Write("a", "assign", sources=("b",)),
+                                             Write("u", "initializer"))),
         RunRecord(session=1, run=11, save=SaveInfo(path="ck1", keys={
             "w": "w", "a": "a", "ghost": "undeclared"})),
         SessionEnd(session=1, runs=11),
@@ -295,6 +296,8 @@ def test_corners_walk_the_same(tmp_path):
     assert ("event:1:10:a#2", "event:1:11:w", "came_from") not in relations
     assert ("event:1:8:w", "event:2:3:w", "came_from") in relations  # via the save
     assert trace.shared_origin("y", 1) == [] and trace.shared_origin("x", 1) == []
+    # Run 10 initialized u and a, then assigned a: a's value is the assign's, not shared.
+    assert trace.shared_origin("u", 1) == [] and trace.shared_origin("a", 1) == []
     assert g.nodes["event:1:7:w"]["discarded"] == 3
     assert g.nodes["event:1:4:w"]["discarded_by"] == "event:1:7:w"
     assert g.nodes["event:1:7:w"]["clobbered_by"] == "event:1:8:w"

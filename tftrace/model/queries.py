@@ -184,9 +184,13 @@ def shared_origin(index: TraceIndex, variable: str, session: int) -> list[str]:
         return []
     shared: dict[str, None] = {}
     for e in index.events_of_run.get((session, mine.run), ()):
-        if (e.variable != variable and e.kind == mine.kind
-                and e.checkpoint == mine.checkpoint
-                and origin(index, e.variable, session).run == mine.run):
+        if e.variable == variable or e.variable in shared:
+            continue
+        # Their current origin, not any write of that run: a run that initialized a
+        # variable and then assigned it left it the assign's value.
+        theirs = origin(index, e.variable, session)
+        if (theirs.run, theirs.kind, theirs.checkpoint) == (mine.run, mine.kind,
+                                                            mine.checkpoint):
             shared[e.variable] = None
     return list(shared)
 
