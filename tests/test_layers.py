@@ -22,11 +22,7 @@ LEAVES = {"tftrace.escape", "tftrace.filelock", "tftrace.findings", "tftrace.err
           "tftrace.gcpause", "tftrace.shapes", "tftrace.ckptmatch"}
 
 #: Leaf arrows that close a cycle, each with the change that removes it. Keep it empty.
-LEAF_CYCLES = {
-    # issue 9: findings re-exports match_checkpoint lazily until views/checkpoint.py
-    # imports it from tftrace.ckptmatch (the lead's file).
-    ("tftrace.findings", "tftrace.ckptmatch"),
-}
+LEAF_CYCLES: set[tuple[str, str]] = set()  # known cycles between leaves: keep it empty
 
 #: Which parts of tftrace each layer may import (besides itself and the leaves).
 ALLOWED = {

@@ -8,7 +8,7 @@ a shape is :mod:`tftrace.shapes`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 LIST_LIMIT = 8
 NEVER_INITIALIZED = "never initialized in this session"
@@ -50,17 +50,3 @@ def variables_initializer_code(variables: Iterable[str]) -> str:
     wanted = ", ".join(repr(v) for v in sorted(variables))
     return ("sess.run(tf.compat.v1.variables_initializer([v for v in "
             f"tf.compat.v1.global_variables() if v.op.name in {{{wanted}}}]))")
-
-
-def __getattr__(name: str) -> Any:
-    # Transitional (issue 9): views/checkpoint.py still imports these from here; they live
-    # in their own leaves now. Lazy, so that ckptmatch (which uses this wording) can load.
-    if name in ("CheckpointMatch", "match_checkpoint"):
-        from tftrace import ckptmatch
-
-        return getattr(ckptmatch, name)
-    if name == "shape_text":
-        from tftrace.shapes import format_shape
-
-        return format_shape
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -112,7 +112,8 @@ import networkx as nx
 
 from tftrace.model.events import FEED, Event, Save
 from tftrace.model.history import History
-from tftrace.model.index import TraceIndex, paused_gc
+from tftrace.gcpause import paused_gc
+from tftrace.model.index import TraceIndex
 from tftrace.model.lineage import step_parents, value_origin
 from tftrace.model.queries import histories
 from tftrace.tracefile import VariableRecord

@@ -10,7 +10,6 @@ import os
 from dataclasses import dataclass, field
 
 from tftrace.errors import TraceFormatError
-from tftrace.gcpause import paused_gc  # noqa: F401 - for model.graph until it imports the leaf
 from tftrace.model.events import Event, MergeNote, Process, SessionInfo, Save
 from tftrace.tracefile import (
     CheckpointRecord,

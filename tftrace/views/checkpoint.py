@@ -16,10 +16,11 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from tftrace.ckptmatch import CheckpointMatch, match_checkpoint
 from tftrace.errors import CheckpointNotFound, TftraceError
-from tftrace.findings import CheckpointMatch, match_checkpoint, shape_text
 from tftrace.model.diagnostics.common import is_global
 from tftrace.model.display import printable
+from tftrace.shapes import format_shape
 
 #: Checkpoints up to this size have every tensor read back to verify their data shards;
 #: bigger ones are listed from their index only, and the output says so.
@@ -194,7 +195,7 @@ def _human(n: int | None) -> str:
 
 
 def inspect_text(report: InspectReport) -> str:
-    rows = [(printable(k), shape_text(s), printable(t), _human(_size(s, t)))
+    rows = [(printable(k), format_shape(s), printable(t), _human(_size(s, t)))
             for k, (s, t) in sorted(report.keys.items())]
     widths = [max([len(h)] + [len(r[i]) for r in rows])
               for i, h in enumerate(("key", "shape", "dtype", "size"))]
@@ -225,13 +226,13 @@ def _match_lines(report: InspectReport) -> list[str]:
     for var, key in sorted(match.missing.items()):
         closest = match.closest.get(var)
         tail = f"  (closest key: {printable(closest)})" if closest else ""
-        lines.append(f"  missing   {printable(var)} {shape_text(report.declared.get(var))}"
+        lines.append(f"  missing   {printable(var)} {format_shape(report.declared.get(var))}"
                      f"{tail}")
     for var, (decl, ckpt) in sorted(match.mismatched.items()):
-        lines.append(f"  shape     {printable(var)}: graph {shape_text(decl)}, checkpoint "
-                     f"{shape_text(ckpt)}")
+        lines.append(f"  shape     {printable(var)}: graph {format_shape(decl)}, checkpoint "
+                     f"{format_shape(ckpt)}")
     for key in match.unused:
-        lines.append(f"  unused    {printable(key)} {shape_text(report.keys[key][0])}")
+        lines.append(f"  unused    {printable(key)} {format_shape(report.keys[key][0])}")
     if match.missing and match.closest:
         lines += ["", "  " + printable(match.missing_hint(report.keys))]
     elif not match.missing and not match.mismatched:
