@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
+from tftrace.ckptmatch import CheckpointMatch, match_checkpoint
 from tftrace.errors import UnknownSession, UnknownVariable
 from tftrace.model.display import format_summary, printable
-from tftrace.model.events import Event, Origin
+from tftrace.model.events import Event, Origin, Save
 from tftrace.model.history import History, history_of, value_at
 from tftrace.model.index import TraceIndex
-from tftrace.tracefile import ValueSummary
+from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary
 
 _OUTPUT_SUFFIX = re.compile(r":\d+$")
 
@@ -193,6 +195,135 @@ def shared_origin(index: TraceIndex, variable: str, session: int) -> list[str]:
                                                             mine.checkpoint):
             shared[e.variable] = None
     return list(shared)
+
+
+# --- what failed: read by the rules and drawn by the views alike -------------------------
+
+@dataclass(frozen=True)
+class UninitializedRead:
+    """A run that failed (``FailedPreconditionError``) reading variables that had no value.
+
+    ``variables``: every one of them, TensorFlow's first (it names only one), then the
+    others the run read that had no initializer, restore or assign before it."""
+
+    run: RunRecord
+    variables: tuple[str, ...]
+
+
+def uninitialized_reads(index: TraceIndex) -> list[UninitializedRead]:
+    """Every failed run that read uninitialized variables, in trace order: what the
+    ``uninitialized-read`` rule reports and the diagram draws as "read uninitialized"."""
+    out = []
+    for record in index.failed_runs:
+        if record.error is None or record.error.type != "FailedPreconditionError":
+            continue
+        session, run, named = record.session, record.run, record.error.uninitialized
+        declared = index.variables_of(session)
+        # TensorFlow names only one; the run's reads say which others it needed, and
+        # their histories which of those had no value then.
+        missing = list(named) + [
+            n for n in record.reads if n not in named and n in declared
+            and not variable_history(index, n, session).has_origin_before(run)]
+        missing = [n for n in dict.fromkeys(missing) if n in declared or n in named]
+        if missing:
+            out.append(UninitializedRead(record, tuple(missing)))
+    return out
+
+
+@dataclass(frozen=True)
+class RestoreMatch:
+    """How one restore (one run, one checkpoint) matched the checkpoint's keys.
+
+    ``wanted``: variable -> the key the restore asked for. ``checkpoint``: the recorded
+    contents (None when not recorded); ``match``: None when there is nothing to match
+    against (the checkpoint was not recorded, or could not be read: ``checkpoint.error``).
+    """
+
+    run: RunRecord
+    path: str                       # as the restore spelled it
+    wanted: dict[str, str]
+    checkpoint: CheckpointRecord | None
+    match: CheckpointMatch | None
+
+    @property
+    def failed(self) -> bool:
+        return self.run.error is not None
+
+
+def restore_matches(index: TraceIndex) -> list[RestoreMatch]:
+    """Every restore of every run (done or failed), per checkpoint, in trace order then
+    path order, matched against the checkpoint's recorded keys and the declared shapes:
+    what the ``checkpoint-*`` rules report and the diagram flags on checkpoint rows."""
+    out = []
+    for record in index.runs:
+        wanted: dict[str, dict[str, str]] = defaultdict(dict)
+        for w in record.writes:
+            if w.kind == "restore" and w.checkpoint and w.key:
+                wanted[w.checkpoint][w.variable] = w.key
+        if not wanted:
+            continue
+        declared = {n: r.shape for n, r in index.variables_of(record.session).items()}
+        for path, mapping in sorted(wanted.items()):
+            checkpoint = index.checkpoints.get(path)
+            match = None
+            if checkpoint is not None and not checkpoint.error:
+                match = match_checkpoint(mapping, checkpoint.keys, declared)
+            out.append(RestoreMatch(record, path, mapping, checkpoint, match))
+    return out
+
+
+@dataclass(frozen=True)
+class KeyProblem:
+    """What is wrong with the checkpoint key one variable was restored from: ``missing``
+    (a failed restore asked for a key the checkpoint lacks) or ``shape`` (the key's tensor
+    has another shape than the declared ``declared``, held ``saved``)."""
+
+    kind: str                       # "missing" or "shape"
+    key: str
+    declared: Any = None
+    saved: Any = None
+
+
+def key_problems(matches: list[RestoreMatch]) -> dict[tuple[int, int, str], KeyProblem]:
+    """(session, run, variable) -> its :class:`KeyProblem`, for every restore in
+    ``matches`` (the rules' own findings, indexed once for the views)."""
+    out: dict[tuple[int, int, str], KeyProblem] = {}
+    for m in matches:
+        if m.match is None:
+            continue
+        where = (m.run.session, m.run.run)
+        if m.failed:  # a restore that succeeded found every key
+            for var, key in m.match.missing.items():
+                out[(*where, var)] = KeyProblem("missing", key)
+        for var, (declared, saved) in m.match.mismatched.items():
+            out[(*where, var)] = KeyProblem("shape", m.wanted[var], declared, saved)
+    return out
+
+
+def saves_by_variable(index: TraceIndex) -> dict[tuple[int, str], list[tuple[Save, str]]]:
+    """(session, variable) -> (save, key) for every checkpoint key that saved it, in trace
+    order (one pass over the saves instead of one per variable)."""
+    out: dict[tuple[int, str], list[tuple[Save, str]]] = defaultdict(list)
+    for save in index.saves:
+        for key, variable in save.keys.items():
+            out[(save.session, variable)].append((save, key))
+    return dict(out)
+
+
+def checkpoint_reads(index: TraceIndex, norm: Callable[[str], str]
+                     ) -> dict[str, list[tuple[int, int]]]:
+    """Normalized checkpoint path -> (session, run) of every write that read it (a
+    restore, an initializer from a checkpoint), done or failed."""
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for (session, _), events in index.events.items():
+        for event in events:
+            if event.checkpoint is not None:
+                out[norm(event.checkpoint)].append((session, event.run))
+    for run in index.failed_runs:
+        for w in run.writes:
+            if w.checkpoint is not None:
+                out[norm(w.checkpoint)].append((run.session, run.run))
+    return dict(out)
 
 
 # --- what changed -------------------------------------------------------------------------

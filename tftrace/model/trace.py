@@ -13,7 +13,7 @@ from tftrace.model.explain import Explanation, explain
 from tftrace.model.history import History
 from tftrace.model.index import TraceIndex, build_index
 from tftrace.model.lineage import Lineage, lineage
-from tftrace.model.queries import ValueChange
+from tftrace.model.queries import KeyProblem, RestoreMatch, UninitializedRead, ValueChange
 from tftrace.tracefile import (
     CheckpointRecord,
     Header,
@@ -332,6 +332,66 @@ class Trace:
         can grow after a session closed: an optimizer's slots built for a later one)."""
         return self._index.variables_while_open(session)
 
+    # --- what failed: one answer for the rules and the views ---------------------------
+    # Each is indexed once per trace (a trace does not change): looked up per variable,
+    # a scan of every run or finding would make a 10 000-variable diagram quadratic.
+
+    def _once(self, name: str, build):  # a value computed on first use, then kept
+        found = self.__dict__.get(name)
+        if found is None:
+            found = self.__dict__[name] = build()
+        return found
+
+    def uninitialized_reads(self) -> list[UninitializedRead]:
+        """Every run that failed reading variables with no value, naming all of them
+        (TensorFlow names one): what ``uninitialized-read`` reports and the diagram
+        draws.
+
+        >>> trace = Trace.load("examples/traces/uninitialized_read.json")
+        >>> [(r.run.run, r.variables) for r in trace.uninitialized_reads()]
+        [(1, ('dense/bias', 'dense/kernel'))]
+        """
+        return self._once("_uninitialized_reads",
+                          lambda: queries.uninitialized_reads(self._index))
+
+    def uninitialized_reads_of(self, variable: str, session: int) -> list[RunRecord]:
+        """The failed runs of ``session`` that read ``variable`` (as the trace spells
+        it) while it had no value, in run order (see :meth:`uninitialized_reads`)."""
+        def build() -> dict[tuple[int, str], list[RunRecord]]:
+            out: dict[tuple[int, str], list[RunRecord]] = {}
+            for read in self.uninitialized_reads():
+                for name in read.variables:
+                    out.setdefault((read.run.session, name), []).append(read.run)
+            return out
+        return list(self._once("_uninitialized_of", build).get((session, variable), ()))
+
+    def restore_matches(self) -> list[RestoreMatch]:
+        """Every restore (run, checkpoint) matched against the checkpoint's recorded keys
+        and the declared shapes: what the ``checkpoint-*`` rules report."""
+        return self._once("_restore_matches", lambda: queries.restore_matches(self._index))
+
+    def key_problem(self, session: int, run: int, variable: str) -> KeyProblem | None:
+        """What was wrong with the checkpoint key ``variable`` was restored from in
+        ``run`` of ``session`` (missing, another shape), or None: the findings of
+        ``checkpoint-key-missing`` / ``checkpoint-shape-mismatch``, per variable."""
+        problems = self._once("_key_problems",
+                              lambda: queries.key_problems(self.restore_matches()))
+        return problems.get((session, run, variable))
+
+    def saves_of(self, variable: str, session: int) -> list[tuple[Save, str]]:
+        """(save, checkpoint key) for every save of ``session`` that wrote ``variable``
+        (as the trace spells it), in trace order."""
+        saves = self._once("_saves_of", lambda: queries.saves_by_variable(self._index))
+        return list(saves.get((session, variable), ()))
+
+    def checkpoint_reads(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        """Checkpoint path (normalized, see :meth:`normalize_path`) → (session, run) of
+        every write that read it (restores, initializers from a checkpoint), done or
+        failed."""
+        return self._once("_checkpoint_reads", lambda: {
+            path: tuple(reads) for path, reads in
+            queries.checkpoint_reads(self._index, self.normalize_path).items()})
+
     @property
     def process_record(self) -> ProcessRecord | None:
         """One process's own trace: who it was in its cluster (job, task, chief, cluster
@@ -413,9 +473,20 @@ class Trace:
 
     def diagnostics_for(self, variable: str, session: int | None = None) -> list[Diagnostic]:
         """The findings that name ``variable`` (in ``session``, or in any session)."""
-        name = self.resolve_variable(variable)
-        return [d for d in self.diagnostics() if name in d.variables
-                and (session is None or d.session == session)]
+        return self.findings_naming(self.resolve_variable(variable), session)
+
+    def findings_naming(self, variable: str, session: int | None = None
+                        ) -> list[Diagnostic]:
+        """:meth:`diagnostics_for` a name as the trace spells it (not resolved), in
+        :meth:`diagnostics` order; indexed once, not a scan of every finding."""
+        def build() -> dict[str, list[Diagnostic]]:
+            out: dict[str, list[Diagnostic]] = {}
+            for d in self.diagnostics():
+                for name in dict.fromkeys(d.variables):
+                    out.setdefault(name, []).append(d)
+            return out
+        found = self._once("_findings_naming", build).get(variable, ())
+        return [d for d in found if session is None or d.session == session]
 
     def _locate(self, variable: str, session: int | None) -> tuple[str, int]:
         name = queries.resolve_variable(self._index, variable)

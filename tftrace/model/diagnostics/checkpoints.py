@@ -7,7 +7,8 @@
 - ``not-in-saver`` (warning): variables created after a default-var_list Saver.
 
 The key/shape matching itself lives in :mod:`tftrace.ckptmatch` (shared with the recorder's
-exception notes and ``tftrace inspect``).
+exception notes and ``tftrace inspect``); :meth:`Trace.restore_matches` runs it once per
+restore, and the diagram flags its rows from the same answer (:meth:`Trace.key_problem`).
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tftrace.ckptmatch import match_checkpoint
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
 from tftrace.model.diagnostics.common import is_global, is_optimizer_state
@@ -25,46 +25,25 @@ if TYPE_CHECKING:
     from tftrace.model.trace import Trace
 
 
-def _restore_runs(trace: Trace) -> Iterator[tuple[Any, bool, dict[str, dict[str, str]]]]:
-    """(run record, failed, checkpoint -> {variable: key}) for every run that restored."""
-    for record in trace.runs:
-        wanted: dict[str, dict[str, str]] = defaultdict(dict)
-        for w in record.writes:
-            if w.kind == "restore" and w.checkpoint and w.key:
-                wanted[w.checkpoint][w.variable] = w.key
-        if wanted:
-            yield record, record.error is not None, wanted
-
-
-def _declared(trace: Trace, session: int) -> dict[str, Any]:
-    return {n: r.shape for n, r in trace.variables_of(session).items()}
-
-
 @rule("checkpoint-key-missing")
 def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
-    for record, failed, wanted in _restore_runs(trace):
-        if not failed:
+    for restore in trace.restore_matches():
+        match, record, path = restore.match, restore.run, restore.path
+        # Not recorded or unreadable: checkpoint-unreadable says so.
+        if not restore.failed or match is None or not match.missing:
             continue
-        for path, mapping in sorted(wanted.items()):
-            checkpoint = trace.checkpoints.get(path)
-            if checkpoint is None or checkpoint.error:
-                continue  # checkpoint-unreadable says so
-            match = match_checkpoint(mapping, checkpoint.keys,
-                                     _declared(trace, record.session))
-            if not match.missing:
-                continue
-            renamed = _renamed(trace, record.session, match.missing)
-            message = (f"the restore at {record.location} (run {record.run}) failed: "
-                       + match.missing_message(path, renamed))
-            sites = (Site("restore", record.location, record.session, record.run),)
-            variables = trace.variables_of(record.session)
-            sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
-                           for var in sorted(renamed)[:3])
-            yield Diagnostic(
-                rule="checkpoint-key-missing", severity="error",
-                variables=tuple(sorted(match.missing)), message=message,
-                hint=match.missing_hint(checkpoint.keys, renamed), session=record.session,
-                run=record.run, location=record.location, sites=sites)
+        renamed = _renamed(trace, record.session, match.missing)
+        message = (f"the restore at {record.location} (run {record.run}) failed: "
+                   + match.missing_message(path, renamed))
+        sites = (Site("restore", record.location, record.session, record.run),)
+        variables = trace.variables_of(record.session)
+        sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
+                       for var in sorted(renamed)[:3])
+        yield Diagnostic(
+            rule="checkpoint-key-missing", severity="error",
+            variables=tuple(sorted(match.missing)), message=message,
+            hint=match.missing_hint(restore.checkpoint.keys, renamed),
+            session=record.session, run=record.run, location=record.location, sites=sites)
 
 
 def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, str]:
@@ -77,51 +56,45 @@ def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, s
 
 @rule("checkpoint-unreadable")
 def checkpoint_unreadable(trace: Trace) -> Iterator[Diagnostic]:
-    for record, failed, wanted in _restore_runs(trace):
-        for path in sorted(wanted):
-            checkpoint = trace.checkpoints.get(path)
-            if not failed or checkpoint is None or not checkpoint.error:
-                continue
-            yield Diagnostic(
-                rule="checkpoint-unreadable", severity="error",
-                variables=tuple(sorted(wanted[path])),
-                message=f"the restore at {record.location} (run {record.run}) could not "
-                        f"read checkpoint {path}: {checkpoint.error}",
-                hint="Check the path: Saver.restore wants the prefix (model.ckpt-100), not "
-                     "a .index/.data file; tf.train.latest_checkpoint(dir) finds it.",
-                session=record.session, run=record.run, location=record.location,
-                sites=(Site("restore", record.location, record.session, record.run),))
+    for restore in trace.restore_matches():
+        record, path, checkpoint = restore.run, restore.path, restore.checkpoint
+        if not restore.failed or checkpoint is None or not checkpoint.error:
+            continue
+        yield Diagnostic(
+            rule="checkpoint-unreadable", severity="error",
+            variables=tuple(sorted(restore.wanted)),
+            message=f"the restore at {record.location} (run {record.run}) could not "
+                    f"read checkpoint {path}: {checkpoint.error}",
+            hint="Check the path: Saver.restore wants the prefix (model.ckpt-100), not "
+                 "a .index/.data file; tf.train.latest_checkpoint(dir) finds it.",
+            session=record.session, run=record.run, location=record.location,
+            sites=(Site("restore", record.location, record.session, record.run),))
 
 
 @rule("checkpoint-shape-mismatch")
 def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
-    for record, failed, wanted in _restore_runs(trace):
-        for path, mapping in sorted(wanted.items()):
-            checkpoint = trace.checkpoints.get(path)
-            if checkpoint is None or checkpoint.error:
-                continue
-            match = match_checkpoint(mapping, checkpoint.keys,
-                                     _declared(trace, record.session))
-            if not match.mismatched:
-                continue
-            parts = [f"{var} is declared {format_shape(decl)} but key {mapping[var]!r} holds "
-                     f"{format_shape(ckpt)}" for var, (decl, ckpt) in sorted(
-                         match.mismatched.items())]
-            one = len(match.mismatched) == 1
-            outcome = ("the restore failed" if failed else
-                       "the restore succeeded silently (resource variables accept any "
-                       f"shape), so {'it now holds' if one else 'they now hold'} the "
-                       "checkpoint's shape" + ("" if one else "s"))
-            yield Diagnostic(
-                rule="checkpoint-shape-mismatch", severity="error",
-                variables=tuple(sorted(match.mismatched)),
-                message=f"restore at {record.location} (run {record.run}) from {path}: "
-                        f"{names(parts, 4)}; {outcome}",
-                hint="The checkpoint comes from a model with other shapes: rebuild the "
-                     "graph with the checkpoint's shapes, or leave these variables out of "
-                     "the Saver's var_list and initialize them fresh.",
-                session=record.session, run=record.run, location=record.location,
-                sites=(Site("restore", record.location, record.session, record.run),))
+    for restore in trace.restore_matches():
+        match, record, path, failed = restore.match, restore.run, restore.path, restore.failed
+        if match is None or not match.mismatched:
+            continue
+        parts = [f"{var} is declared {format_shape(decl)} but key {restore.wanted[var]!r} "
+                 f"holds {format_shape(ckpt)}"
+                 for var, (decl, ckpt) in sorted(match.mismatched.items())]
+        one = len(match.mismatched) == 1
+        outcome = ("the restore failed" if failed else
+                   "the restore succeeded silently (resource variables accept any "
+                   f"shape), so {'it now holds' if one else 'they now hold'} the "
+                   "checkpoint's shape" + ("" if one else "s"))
+        yield Diagnostic(
+            rule="checkpoint-shape-mismatch", severity="error",
+            variables=tuple(sorted(match.mismatched)),
+            message=f"restore at {record.location} (run {record.run}) from {path}: "
+                    f"{names(parts, 4)}; {outcome}",
+            hint="The checkpoint comes from a model with other shapes: rebuild the "
+                 "graph with the checkpoint's shapes, or leave these variables out of "
+                 "the Saver's var_list and initialize them fresh.",
+            session=record.session, run=record.run, location=record.location,
+            sites=(Site("restore", record.location, record.session, record.run),))
 
 
 @rule("not-in-saver")

@@ -60,18 +60,9 @@ def uninitialized_reasons(trace: Trace, session: int, run: int,
 @rule("uninitialized-read")
 def uninitialized_read(trace: Trace) -> Iterator[Diagnostic]:
     probes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
-    for record in trace.failed_runs:
-        if record.error.type != "FailedPreconditionError":
-            continue
+    for read in trace.uninitialized_reads():  # every variable, not only TensorFlow's one
+        record, missing = read.run, list(read.variables)
         session, run = record.session, record.run
-        missing = list(record.error.uninitialized) + [
-            n for n in record.reads if n not in record.error.uninitialized
-            and not trace.history_of(n, session).has_origin_before(run)]
-        declared = trace.variables_of(session)
-        missing = [n for n in dict.fromkeys(missing)
-                   if n in declared or n in record.error.uninitialized]
-        if not missing:
-            continue
         info = trace.session(session)
         later_runs = info.runs > run
         remote = info.remote  # a worker waiting for the chief

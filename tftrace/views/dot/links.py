@@ -65,20 +65,11 @@ def link_context(trace: Trace, selection: Selection,
                  norm: Callable[[str | None], str | None]) -> LinkContext:
     """The :class:`LinkContext` of ``selection``: the restores are the whole trace's (a
     save is drawn when any later run reads it back, drawn or not)."""
-    read_back: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for history in trace.histories():
-        for event in history.events:
-            if event.checkpoint is not None:
-                read_back[norm(event.checkpoint)].append((history.session, event.run))
-    for run in trace.failed_runs:
-        for w in run.writes:
-            if w.checkpoint is not None:
-                read_back[norm(w.checkpoint)].append((run.session, run.run))
     restored_from = {
         part.number: frozenset(norm(e.checkpoint) for f in part.facts for e in f.events
                                if e.checkpoint is not None)
         for part in selection.sessions}
-    return LinkContext(norm, restored_from, {p: tuple(w) for p, w in read_back.items()})
+    return LinkContext(norm, restored_from, trace.checkpoint_reads())
 
 
 @dataclass(frozen=True)

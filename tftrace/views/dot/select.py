@@ -13,7 +13,6 @@ nothing. Later stages read the selection, never the filters.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -23,7 +22,7 @@ from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import format_shape, natural_key
 from tftrace.model.events import FEED, Event
 from tftrace.model.history import History
-from tftrace.tracefile import CheckpointRecord, RunRecord, ValueSummary, VariableRecord
+from tftrace.tracefile import RunRecord, ValueSummary, VariableRecord
 from tftrace.views.dot.parts import ALL_SESSIONS, DiagramOptions
 
 __all__ = ["Facts", "Failure", "Selection", "SessionSelection", "choose_sessions",
@@ -112,7 +111,7 @@ def select(trace: Trace, options: DiagramOptions) -> Selection:
     chosen = {n: chosen_names(trace, options, n, diagnostics, several) for n in numbers}
     if not any(chosen.values()) and not options.problems:
         raise TftraceError("no variables to draw in " + sessions_text(numbers))
-    facts = _FactFinder(trace, diagnostics)
+    facts = _FactFinder(trace)
     return Selection(
         sessions=tuple(SessionSelection(n, tuple(facts(n, name) for name in chosen[n]),
                                         total=len(trace.variables_of(n)))
@@ -206,83 +205,56 @@ def _value_sources(trace: Trace, session: int, name: str,
 
 
 class _FactFinder:
-    """The :class:`Facts` of one variable in one session. The trace's findings, saves
-    and failed runs are indexed once (read only after that): looked up per variable, a
-    2 000-variable finding would cost 2 000 scans of its names for each variable."""
+    """The :class:`Facts` of one variable in one session, from the trace's queries (the
+    same answers ``check`` gives: which runs read it uninitialized, what was wrong with
+    its checkpoint keys), each indexed once per trace."""
 
-    def __init__(self, trace: Trace, diagnostics: tuple[Diagnostic, ...]):
+    def __init__(self, trace: Trace):
         self.trace = trace
         self.norm = normalizer(trace)
-        self.problems_of: dict[tuple[int, str], list[Diagnostic]] = defaultdict(list)
-        for d in diagnostics:
-            for name in dict.fromkeys(d.variables):
-                self.problems_of[(d.session, name)].append(d)
-        self.saves_of: dict[tuple[int, str], list[tuple[int, str, str]]] = defaultdict(list)
-        for save in trace.saves:
-            if save.path is not None:
-                for key, variable in save.keys.items():
-                    self.saves_of[(save.session, variable)].append(
-                        (save.run, self.norm(save.path), key))
-        self.failed_runs_of: dict[int, list[RunRecord]] = defaultdict(list)
-        for run in trace.failed_runs:
-            self.failed_runs_of[run.session].append(run)
-        self.recorded: dict[str, CheckpointRecord] = {
-            self.norm(path): record for path, record in trace.checkpoints.items()}
 
     def __call__(self, session: int, name: str) -> Facts:
-        history = self.trace.variable_history(name, session)
-        known = self.trace.variables_of(session)
+        trace = self.trace
+        history = trace.variable_history(name, session)
+        known = trace.variables_of(session)
         record = known[name]
         failures = []
         for run in history.failed:
             for w in run.writes:
                 if w.variable == name:
                     failures.append(Failure(run, w.kind, w.checkpoint, w.key))
-        for run in self.failed_runs_of[session]:
-            if self._read_uninitialized(run, name):
-                failures.append(Failure(run, "read"))
+        failures += [Failure(run, "read") for run in trace.uninitialized_reads_of(name, session)]
         failures.sort(key=lambda f: (f.run.run, f.kind))
-        saves = tuple(sorted(self.saves_of[(session, name)]))
+        saves = tuple(sorted((save.run, self.norm(save.path), key)
+                             for save, key in trace.saves_of(name, session)
+                             if save.path is not None))
         initial: tuple[str, ...] = ()
         if record.initializer is not None:
             initial = tuple(s for s in record.initializer.sources if s in known)
         return Facts(
             name=name, record=record, history=history, failures=tuple(failures),
             saves=saves, initial_sources=initial,
-            problems=tuple(self.problems_of[(session, name)]),
-            event_marks=tuple(self._mark(record, e.checkpoint, e.key)
+            problems=tuple(trace.findings_naming(name, session)),
+            event_marks=tuple(self._mark(session, e.run, name, e.checkpoint)
                               for e in history.events),
-            failure_marks=tuple(self._mark(record, f.checkpoint, f.key) for f in failures),
+            failure_marks=tuple(self._mark(session, f.run.run, name, f.checkpoint)
+                                for f in failures),
             save_marks=tuple(non_finite(history.value(run), "saved with ")
                              for run, _, _ in saves))
 
-    def _read_uninitialized(self, run: RunRecord, name: str) -> bool:
-        if run.error is None:
-            return False
-        if name in run.error.uninitialized:
-            return True
-        # TensorFlow names only one uninitialized variable; the run's reads say which
-        # others it needed, and the model says which of those had no value then.
-        return (name in run.reads
-                and self.trace.origin(name, run.session, run.run).kind == "uninitialized"
-                and not any(w.variable == name for w in run.writes))
-
-    def _mark(self, record: VariableRecord, checkpoint: str | None,
-              key: str | None) -> str | None:
+    def _mark(self, session: int, run: int, name: str, checkpoint: str | None
+              ) -> str | None:
         """"missing" when the checkpoint lacks the key, a shape text when its tensor's
-        shape differs from the variable's declared shape; None otherwise."""
+        shape differs from the variable's declared shape (what ``checkpoint-key-missing``
+        and ``checkpoint-shape-mismatch`` report); None otherwise."""
         if checkpoint is None:
             return None
-        saved = self.recorded.get(self.norm(checkpoint))
-        if saved is None or key is None or not saved.keys:
+        problem = self.trace.key_problem(session, run, name)
+        if problem is None:
             return None
-        if key not in saved.keys:
+        if problem.kind == "missing":
             return "missing"
-        shape = saved.keys[key][0]
-        declared = record.shape
-        if shape is not None and declared is not None and tuple(shape) != tuple(declared):
-            return f"{format_shape(shape)} ≠ declared {format_shape(declared)}"
-        return None
+        return f"{format_shape(problem.saved)} ≠ declared {format_shape(problem.declared)}"
 
 
 def normalizer(trace: Trace) -> Callable[[str | None], str | None]:
