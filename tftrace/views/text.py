@@ -119,17 +119,13 @@ _ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": 
 def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:
     """Each variable of ``session``: its origin, updates since, and the rules of the
     findings naming it (warnings and errors first)."""
-    rules: dict[str, list[str]] = {}
-    for d in trace.diagnostics():
-        if d.session == session:
-            for name in dict.fromkeys(d.variables):
-                rules.setdefault(name, []).append(f"{d.severity} {d.rule}")
     rows = []
     for name in trace.variable_names(session):
         origin = trace.origin(name, session)
         rows.append({"variable": name, "origin": origin.to_json(),
                      "updates_since_origin": trace.updates_since_origin(name, session),
-                     "findings": rules.get(name, [])})
+                     "findings": [f"{d.severity} {d.rule}"
+                                  for d in trace.findings_naming(name, session)]})
     return rows
 
 

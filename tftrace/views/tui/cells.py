@@ -21,7 +21,7 @@ from tftrace.model.display import (
     format_values,
     printable,
 )
-from tftrace.model.events import FEED, Event, run_span
+from tftrace.model.events import FEED, Event, Save, run_span
 from tftrace.tracefile import RunRecord, StreakRecord, ValueSummary, VariableRecord
 from tftrace.views.check import STYLES as SEVERITY_STYLES
 from tftrace.views.tui.status import MARKERS, ORIGIN_WORDS, VariableStatus, badge_of
@@ -239,17 +239,14 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
                 source=event_source(Event(name, meant.kind, number, run.run,
                                           checkpoint=meant.checkpoint, key=meant.key,
                                           sources=meant.sources)), value=None)))
-    for save in trace.saves:
-        keys = [k for k, v in save.keys.items() if v == name]
-        if not keys or not trace.has_session(save.session) \
-                or name not in trace.variables_of(save.session):
-            continue
-        rows.append(((save.session, save.run, 2), TimelineRow(
-            kind="saved", session=save.session, run=save.run, runs=str(save.run), count=1,
+        saved: dict[int, tuple[Save, list[str]]] = {}  # id(save) -> it, its keys for name
+        for save, key in trace.saves_of(name, number):
+            saved.setdefault(id(save), (save, []))[1].append(key)
+        rows += [((number, save.run, 2), TimelineRow(
+            kind="saved", session=number, run=save.run, runs=str(save.run), count=1,
             location=save.location, source=f"→ {save.path} key {', '.join(keys)}",
-            value=trace.variable_history(name, save.session).value_read_at(save.run),
-            current=save.session == session,
-            process=_process_of(trace, save.session, save.run))))
+            value=history.value_read_at(save.run), current=current,
+            process=_process_of(trace, number, save.run))) for save, keys in saved.values()]
     rows.sort(key=lambda item: item[0])
     return [row for _, row in rows]
 
