@@ -161,3 +161,31 @@ def test_the_committed_traces_exercise_every_mark():
     seen = {what for path in TRACES for what, marked in drawn_and_found(path)[0].items()
             if marked}
     assert seen == {"read", "missing", "shape"}
+
+
+# --- one wording for what every view shows ---------------------------------------------------
+
+def test_explain_and_the_tui_name_a_written_value_s_source_alike():
+    from tftrace.views.text import timeline_table
+    from tftrace.views.tui.cells import timeline
+
+    t = Trace.load(os.path.join(ROOT, "tests/data/assign.jsonl"))
+    tui = [row.source for row in timeline(t, "f", 1)]
+    text = timeline_table(t.events("f", 1))
+    assert "fed value" in tui
+    assert sum("fed value" in row for row in text) == tui.count("fed value") == 1
+    assert not any("<feed>" in row for row in text)
+
+
+def test_non_finite_counts_and_event_source():
+    from tftrace.model.display import event_source, non_finite_counts
+    from tftrace.model.events import Event
+    from tftrace.tracefile import ValueSummary
+
+    assert non_finite_counts(ValueSummary(digest="d", dtype="f", shape=(2,), nan=3, inf=1)) \
+        == ["3 NaN", "1 Inf"]
+    assert non_finite_counts(ValueSummary(digest="d", dtype="f", shape=(2,))) == []
+    assert event_source(Event("w", "restore", 1, 2, checkpoint="ck", key="k")) == "ck key k"
+    assert event_source(Event("w", "assign", 1, 2, sources=("u", "<feed>"))) == \
+        "from u + fed value"
+    assert event_source(Event("w", "update", 1, 2)) == ""

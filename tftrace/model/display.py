@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tftrace.escape import printable
 from tftrace.shapes import format_shape  # one spelling for every view, rule and note
 from tftrace.tracefile import ValueSummary
+from tftrace.tracefile.records import FEED
 
-__all__ = ["DIGEST_CHARS", "printable", "format_number", "format_shape", "format_values", "format_summary",
-           "natural_key"]
+if TYPE_CHECKING:
+    from tftrace.model.events import Event
+
+__all__ = ["DIGEST_CHARS", "ORIGIN_WORDS", "event_source", "printable", "format_number",
+           "format_shape", "format_values", "format_summary", "natural_key",
+           "non_finite_counts"]
+
+#: A write kind that gives a variable its value → the word for a value it gave
+#: ("400 restored", "initialized (run 1)"); each view adds its word for no value.
+ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned"}
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -58,10 +67,7 @@ def format_summary(value: ValueSummary | None) -> str:
     elif value.min is not None:
         parts.append(f"min {format_number(value.min)} max {format_number(value.max)} "
                      f"mean {format_number(value.mean)}")
-    if value.nan:
-        parts.append(f"{value.nan} NaN")
-    if value.inf:
-        parts.append(f"{value.inf} Inf")
+    parts += non_finite_counts(value)
     text = " ".join(parts)
     if value.digest:
         text += f"  #{printable(value.digest[:DIGEST_CHARS])}"
@@ -78,3 +84,23 @@ def natural_key(text: str) -> tuple:
     """
     parts = _DIGITS.split(text)
     return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text
+
+
+def non_finite_counts(value: ValueSummary) -> list[str]:
+    """``["3 NaN", "1 Inf"]``: the non-finite elements of a value summary (empty when
+    finite), for each view and rule to join its own way."""
+    return [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
+
+
+def event_source(event: Event) -> str:
+    """Where a written value came from: ``ckpt/model key w``, ``from a, b``, ``fed value``
+    (raw trace text: escape it where it is shown)."""
+    if event.checkpoint is not None or event.key is not None:
+        return f"{event.checkpoint} key {event.key}"
+    if event.sources:
+        named = [s for s in event.sources if s != FEED]
+        text = "from " + ", ".join(named) if named else ""
+        if FEED in event.sources:
+            text = f"{text} + fed value" if text else "fed value"
+        return text
+    return ""

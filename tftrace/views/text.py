@@ -12,7 +12,13 @@ import json
 from typing import Any
 
 from tftrace.model import Event, Explanation, Lineage
-from tftrace.model.display import format_shape, format_summary, printable
+from tftrace.model.display import (
+    ORIGIN_WORDS,
+    event_source,
+    format_shape,
+    format_summary,
+    printable,
+)
 from tftrace.model.events import run_span
 from tftrace.views.check import finding_where
 # The verdict is the model's wording (Explanation.verdict, the JSON, the TUI share it).
@@ -101,19 +107,13 @@ def _process_cell(event: Event) -> str:
 
 
 def _timeline_row(event: Event) -> tuple[str, ...]:
-    where = ""
-    if event.checkpoint is not None or event.key is not None:
-        where = f"{printable(event.checkpoint)} key {printable(event.key)}"
-    elif event.sources:
-        where = "from " + ", ".join(printable(s) for s in event.sources)
     return (event.kind, event.runs, str(event.count), printable(event.location or "-"),
-            where, format_summary(event.value))
+            printable(event_source(event)), format_summary(event.value))
 
 
 # --- every variable (`tftrace explain TRACE` without VAR) -------------------------------
 
-_ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
-                 "uninitialized": "no value"}
+_ORIGIN_WORDS = {**ORIGIN_WORDS, "uninitialized": "no value"}
 
 
 def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from tftrace.findings import names, plural
 from tftrace.model.diagnostics.base import Diagnostic, Site, rule
+from tftrace.model.display import non_finite_counts
 
 if TYPE_CHECKING:
     from tftrace.model.trace import Trace
@@ -47,9 +48,4 @@ def non_finite_value(trace: Trace) -> Iterator[Diagnostic]:
 
 
 def _count(summary: Any) -> str:
-    parts = []
-    if summary.nan:
-        parts.append(f"{summary.nan} NaN")
-    if summary.inf:
-        parts.append(f"{summary.inf} Inf")
-    return " and ".join(parts)
+    return " and ".join(non_finite_counts(summary))

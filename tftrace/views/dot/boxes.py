@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Sequence
 
-from tftrace.model.display import format_summary
+from tftrace.model.display import ORIGIN_WORDS, format_summary
 from tftrace.model.events import FEED
 from tftrace.model.history import History
 from tftrace.views.dot.checkpoints import Spellings
@@ -128,8 +128,7 @@ def summary_box(box: str, session: int, group: Group, names: Spellings) -> Varia
 
 # --- small helpers --------------------------------------------------------------------------
 
-_ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
-                 "uninitialized": "with no value"}
+_ORIGIN_WORDS = {**ORIGIN_WORDS, "uninitialized": "with no value"}
 
 
 def _origin_count(kind: str, where: str, n: int) -> str:

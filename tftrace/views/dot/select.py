@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from tftrace.errors import TftraceError
 from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
-from tftrace.model.display import format_shape, natural_key
+from tftrace.model.display import format_shape, natural_key, non_finite_counts
 from tftrace.model.events import FEED, Event
 from tftrace.model.history import History
 from tftrace.tracefile import RunRecord, ValueSummary, VariableRecord
@@ -268,5 +268,4 @@ def non_finite(value: ValueSummary | None, prefix: str = "") -> str | None:
     """``"3 NaN"``, ``"1 NaN, 2 Inf"``, or None for a finite (or unknown) value."""
     if value is None or value.finite:
         return None
-    bad = [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
-    return prefix + ", ".join(bad)
+    return prefix + ", ".join(non_finite_counts(value))

@@ -16,12 +16,13 @@ from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import (
     DIGEST_CHARS,
+    event_source,
     format_number,
     format_shape,
     format_values,
     printable,
 )
-from tftrace.model.events import FEED, Event, Save, run_span
+from tftrace.model.events import Event, Save, run_span
 from tftrace.tracefile import RunRecord, StreakRecord, ValueSummary, VariableRecord
 from tftrace.views.check import STYLES as SEVERITY_STYLES
 from tftrace.views.tui.status import MARKERS, ORIGIN_WORDS, VariableStatus, badge_of
@@ -249,19 +250,6 @@ def timeline(trace: Trace, name: str, session: int) -> list[TimelineRow]:
             process=_process_of(trace, number, save.run))) for save, keys in saved.values()]
     rows.sort(key=lambda item: item[0])
     return [row for _, row in rows]
-
-
-def event_source(event: Event) -> str:
-    """Where the written value came from: ``ckpt/model key w``, ``from a, b``, ``fed``."""
-    if event.checkpoint is not None or event.key is not None:
-        return f"{event.checkpoint} key {event.key}"
-    if event.sources:
-        named = [s for s in event.sources if s != FEED]
-        text = "from " + ", ".join(named) if named else ""
-        if FEED in event.sources:
-            text = f"{text} + fed value" if text else "fed value"
-        return text
-    return ""
 
 
 def column_widths(header: tuple[str, ...], rows: list[tuple[Text, ...]],
