@@ -35,15 +35,21 @@ def checkpoint_key_missing(trace: Trace) -> Iterator[Diagnostic]:
         renamed = _renamed(trace, record.session, match.missing)
         message = (f"the restore at {record.location} (run {record.run}) failed: "
                    + match.missing_message(path, renamed))
-        sites = (Site("restore", record.location, record.session, record.run),)
         variables = trace.variables_of(record.session)
-        sites += tuple(Site("renamed (name-uniquified)", variables[var].location)
-                       for var in sorted(renamed)[:3])
-        yield Diagnostic(
-            rule="checkpoint-key-missing", severity="error",
-            variables=tuple(sorted(match.missing)), message=message,
-            hint=match.missing_hint(restore.checkpoint.keys, renamed),
-            session=record.session, run=record.run, location=record.location, sites=sites)
+        yield _at_restore(
+            record, "checkpoint-key-missing", variables=tuple(sorted(match.missing)),
+            message=message, hint=match.missing_hint(restore.checkpoint.keys, renamed),
+            also=tuple(Site("renamed (name-uniquified)", variables[var].location)
+                       for var in sorted(renamed)[:3]))
+
+
+def _at_restore(record: Any, rule: str, also: tuple[Site, ...] = (), **fields: Any
+                ) -> Diagnostic:
+    """An error of ``rule`` about the restore in run ``record``, sited there first."""
+    return Diagnostic(rule=rule, severity="error", session=record.session, run=record.run,
+                      location=record.location,
+                      sites=(Site("restore", record.location, record.session, record.run),
+                             *also), **fields)
 
 
 def _renamed(trace: Trace, session: int, missing: dict[str, str]) -> dict[str, str]:
@@ -60,15 +66,12 @@ def checkpoint_unreadable(trace: Trace) -> Iterator[Diagnostic]:
         record, path, checkpoint = restore.run, restore.path, restore.checkpoint
         if not restore.failed or checkpoint is None or not checkpoint.error:
             continue
-        yield Diagnostic(
-            rule="checkpoint-unreadable", severity="error",
-            variables=tuple(sorted(restore.wanted)),
+        yield _at_restore(
+            record, "checkpoint-unreadable", variables=tuple(sorted(restore.wanted)),
             message=f"the restore at {record.location} (run {record.run}) could not "
                     f"read checkpoint {path}: {checkpoint.error}",
             hint="Check the path: Saver.restore wants the prefix (model.ckpt-100), not "
-                 "a .index/.data file; tf.train.latest_checkpoint(dir) finds it.",
-            session=record.session, run=record.run, location=record.location,
-            sites=(Site("restore", record.location, record.session, record.run),))
+                 "a .index/.data file; tf.train.latest_checkpoint(dir) finds it.")
 
 
 @rule("checkpoint-shape-mismatch")
@@ -85,16 +88,13 @@ def checkpoint_shape_mismatch(trace: Trace) -> Iterator[Diagnostic]:
                    "the restore succeeded silently (resource variables accept any "
                    f"shape), so {'it now holds' if one else 'they now hold'} the "
                    "checkpoint's shape" + ("" if one else "s"))
-        yield Diagnostic(
-            rule="checkpoint-shape-mismatch", severity="error",
-            variables=tuple(sorted(match.mismatched)),
+        yield _at_restore(
+            record, "checkpoint-shape-mismatch", variables=tuple(sorted(match.mismatched)),
             message=f"restore at {record.location} (run {record.run}) from {path}: "
                     f"{names(parts, 4)}; {outcome}",
             hint="The checkpoint comes from a model with other shapes: rebuild the "
                  "graph with the checkpoint's shapes, or leave these variables out of "
-                 "the Saver's var_list and initialize them fresh.",
-            session=record.session, run=record.run, location=record.location,
-            sites=(Site("restore", record.location, record.session, record.run),))
+                 "the Saver's var_list and initialize them fresh.")
 
 
 @rule("not-in-saver")
