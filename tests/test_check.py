@@ -297,3 +297,37 @@ def test_a_fed_initial_value_is_said_in_the_explanation():
     from tftrace.views.text import verdict
 
     assert "with a fed initial value" in verdict(load("init_fed_weights").explain("fc1/bias"))
+
+
+def test_check_of_two_runs_linked_by_a_checkpoint_finds_the_untrained_save(tmp_path, capsys):
+    """`check train.json tune.json` reads both runs as one story: a fine-tuning run that
+    restores a checkpoint its training run saved before any update is checkpoint-untrained,
+    which neither trace shows alone. Hand-written traces carry no pid: the finding names
+    the trace file instead."""
+    from tftrace.tracefile import (Header, InitializerInfo, RunRecord, SaveInfo, SessionEnd,
+                                   SessionRecord, TraceWriter, VariableRecord, Write)
+
+    def write(name: str, *records) -> str:
+        path = str(tmp_path / name)
+        writer = TraceWriter(path, Header(script=name.replace(".jsonl", ".py"), cwd="/p"))
+        for record in (SessionRecord(session=1, graph=1),
+                       VariableRecord(graph=1, name="w", shape=(2,), location="m.py:3",
+                                      initializer=InitializerInfo(op="w/Assign")),
+                       *records, SessionEnd(session=1, runs=2)):
+            writer.write(record.to_json())
+        writer.close()
+        return path
+
+    train = write("train.jsonl",
+                  RunRecord(session=1, run=1, writes=(Write("w", "initializer"),)),
+                  RunRecord(session=1, run=2, location="train.py:12",
+                            save=SaveInfo(path="/p/ckpt/model", keys={"w": "w"})))
+    tune = write("tune.jsonl",
+                 RunRecord(session=1, run=1, location="tune.py:11", writes=(
+                     Write("w", "restore", checkpoint="/p/ckpt/model", key="w"),)))
+    assert main(["check", tune]) == 0
+    capsys.readouterr()
+    assert main(["check", train, tune]) == 1
+    out = capsys.readouterr().out
+    assert "warning checkpoint-untrained  (session 2, run 1, tune.jsonl, tune.py:11)" in out
+    assert "saved at train.py:12" in out

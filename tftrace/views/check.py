@@ -62,11 +62,14 @@ def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str
 
 
 def process_label(process: dict) -> str:
-    """``worker:1`` (or ``pid 42``) from a PRODUCT §5 ``process`` object, printable."""
+    """``worker:1`` (or ``pid 42``, or the trace file's name when even the pid is unknown)
+    from a PRODUCT §5 ``process`` object, printable."""
     if process.get("job") is not None:
         task = process.get("task")
         return printable(f"{process['job']}:{'?' if task is None else task}")
-    return f"pid {process.get('pid')}" if process.get("pid") is not None else "?"
+    if process.get("pid") is not None:
+        return f"pid {process.get('pid')}"
+    return printable(os.path.basename(process["trace"])) if process.get("trace") else "?"
 
 
 def finding_where(d: Diagnostic, session: bool = True) -> list[str]:
