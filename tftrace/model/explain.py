@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
-from tftrace.model.display import format_summary, printable
+from tftrace.model.display import format_summary, non_finite_counts, printable
 from tftrace.model.events import FEED, Event, Origin, process_json
+from tftrace.model.history import history_of
 from tftrace.model.index import TraceIndex
 from tftrace.model.queries import events, origin, updates_since_origin
 from tftrace.tracefile import RunRecord, VariableRecord
@@ -143,14 +144,18 @@ def _story(explanation: "Explanation") -> str:
         return _never_initialized(explanation.session, events) + _failed_phrase(explanation)
     # In a merged trace, who did what — when more than one process wrote the variable.
     by = len({e.process for e in events if e.process is not None}) > 1
-    # By identity: summaries holding NaN never compare equal, not even to themselves.
-    earlier = events[:next(i for i, e in enumerate(events) if e is origin)]
-    clobbered = _last_restore(earlier) if origin.kind != "restore" else None
-    if clobbered is not None:
-        story = f"{_restored(clobbered, by)}, then overwritten by {_overwrite(origin, by)}"
-    elif origin.kind == "initializer" and _discarded(earlier):
-        story = (f"reset by its initializer {_at(origin, by)}, discarding "
-                 f"{_discarded(earlier)}" + (_by_whom(earlier) if by else ""))
+    # What the origin wrote over, as History says it (the write before the updates that
+    # preceded it, and those updates).
+    replaced, updates = history_of(explanation.variable, explanation.session,
+                                   events).replaced()
+    lost = _discarded(replaced, updates)
+    if origin.kind != "restore" and replaced is not None and replaced.kind == "restore":
+        story = f"{_restored(replaced, by)}, then overwritten by {_overwrite(origin, by)}"
+    elif origin.kind == "initializer" and lost:
+        # By identity: summaries holding NaN never compare equal, not even to themselves.
+        earlier = events[:next(i for i, e in enumerate(events) if e is origin)]
+        story = (f"reset by its initializer {_at(origin, by)}, discarding {lost}"
+                 + (_by_whom(earlier) if by else ""))
     else:
         story = _origin_phrase(origin, explanation.record, by)
     story += _updates_phrase(explanation.updates_since_origin)
@@ -218,33 +223,10 @@ def _at(event: Event, by: bool = False) -> str:
     return where
 
 
-def _last_restore(events: list[Event]) -> Event | None:
-    """The restore whose value a later origin overwrote, if one came after the last
-    initializer or assign before that origin (a restore followed by an initializer is the
-    clobber bug; an initializer followed by a restore is the right order)."""
-    for event in reversed(events):
-        if event.kind == "restore":
-            return event
-        if event.is_origin:
-            return None
-    return None
-
-
-def _discarded(events: list[Event]) -> str:
-    """What a re-run initializer threw away: the updates and assigns since the previous
-    origin ("" when nothing, e.g. an initializer simply run twice)."""
-    updates, assigns = 0, 0
-    for event in reversed(events):
-        if event.kind == "update":
-            updates += event.count
-        elif event.kind == "assign":
-            assigns += 1
-            break
-        else:
-            break
-    parts = []
-    if assigns:
-        parts.append("an assigned value")
+def _discarded(replaced: Event | None, updates: int) -> str:
+    """What a re-run initializer threw away: an assigned value it replaced and the updates
+    since ("" when nothing, e.g. an initializer simply run twice)."""
+    parts = ["an assigned value"] if replaced is not None and replaced.kind == "assign" else []
     if updates:
         parts.append(f"{updates} update{'s' if updates != 1 else ''}")
     return " and ".join(parts)
@@ -272,8 +254,7 @@ def _non_finite_phrase(last: Event) -> str:
     value = last.value
     if value is None or value.finite:
         return ""
-    bad = [f"{n} {what}" for n, what in ((value.nan, "NaN"), (value.inf, "Inf")) if n]
-    return f"; its last recorded value has {' and '.join(bad)}"
+    return f"; its last recorded value has {' and '.join(non_finite_counts(value))}"
 
 
 def _failed_phrase(explanation: "Explanation") -> str:

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from tftrace.model import Trace
+from tftrace.model import Trace, display
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic
 from tftrace.views.tui.scopes import scope_paths
 
@@ -22,8 +22,7 @@ BADGES = {
     "uninitialized": ("NONE", "yellow"),
 }
 #: origin → the word the help and the detail pane use.
-ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
-                "uninitialized": "uninitialized",
+ORIGIN_WORDS = {**display.ORIGIN_WORDS, "uninitialized": "uninitialized",
                 "external": "from another process"}
 #: Origins only remote sessions have: no write here, the value is on a server (another
 #: process wrote it). Kept out of BADGES, which the help screen lists.
