@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from tftrace import __version__
 from tftrace.errors import TftraceError
 from tftrace.model.display import printable
+from tftrace.model.trace import TRUNCATED_NOTE
 from tftrace.recorder import DEFAULT_TRACE  # a name only: the recorder package imports nothing
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-TRUNCATED_NOTE = ("trace was cut short (the program was killed?); "
-                  "showing everything recorded up to then")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,13 +226,15 @@ def _explain(args: argparse.Namespace) -> int:
         others = [_load(other) for other in args.others]
         lineage = trace.lineage(explanation.variable, explanation.session, others=others)
         if args.format == "json":
-            print(text.explain_json(explanation, lineage))
+            print(text.explain_json(explanation, lineage, incomplete=trace.incomplete))
         else:
             print(text.explain_text(explanation) + "\n\n  lineage:\n"
                   + "\n".join("    " + line for line in lineage.lines()))
         return EXIT_OK
-    render = text.explain_json if args.format == "json" else text.explain_text
-    print(render(explanation))
+    if args.format == "json":
+        print(text.explain_json(explanation, incomplete=trace.incomplete))
+    else:
+        print(text.explain_text(explanation))
     return EXIT_OK
 
 
@@ -265,7 +266,7 @@ def _check(args: argparse.Namespace) -> int:
     trace = _load(args.trace)
     diagnostics = trace.diagnostics(args.min_severity)
     if args.format == "json":
-        print(check.check_json(diagnostics))
+        print(check.check_json(diagnostics, incomplete=trace.incomplete))
     else:
         label = _label(args.trace)
         if trace.processes:  # a merge: say of what (the summary line names the trace)

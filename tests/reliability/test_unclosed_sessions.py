@@ -2,10 +2,12 @@
 
 Such a trace has no torn line — every record was flushed whole — so only the missing
 `session_end` tells that its counts are lower bounds. `check`, `explain` and `render` say
-it on stderr, the diagram's title and the TUI's header show it.
+it on stderr and, for scripts and CI, in their JSON (`"incomplete"`); the diagram's title
+and the TUI's header show it.
 """
 from __future__ import annotations
 
+import json
 import os
 import types
 
@@ -43,6 +45,27 @@ def test_check_and_explain_say_the_session_never_closed(tmp_path, capsys):
     assert capsys.readouterr().err == NOTE
     assert main(["explain", path, "dense/kernel", "--format", "json"]) == 0
     assert capsys.readouterr().err == NOTE
+
+
+def test_their_json_says_it_for_scripts_and_ci(tmp_path, capsys):
+    path = killed(tmp_path)
+    expected = {"truncated": False, "unclosed_sessions": [2],
+                "note": NOTE.removeprefix("tftrace: note: ").rstrip("\n")}
+    assert main(["check", path, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["incomplete"] == expected
+    for extra in ([], ["--with", path]):
+        assert main(["explain", path, "dense/kernel", "--format", "json", *extra]) == 0
+        assert json.loads(capsys.readouterr().out)["incomplete"] == expected
+    complete = os.path.join(ROOT, "examples", "traces", "restore_then_init.json")
+    assert main(["check", complete, "--format", "json"]) == 1
+    assert "incomplete" not in json.loads(capsys.readouterr().out)
+    assert main(["explain", complete, "dense/kernel", "--format", "json"]) == 0
+    assert "incomplete" not in json.loads(capsys.readouterr().out)
+
+
+def test_a_torn_trace_is_incomplete_too():
+    got = Trace.load(os.path.join(ROOT, "tests", "data", "truncated.jsonl")).incomplete
+    assert got["truncated"] is True and got["note"].startswith("trace was cut short")
 
 
 def test_the_diagram_title_says_it(tmp_path, capsys):

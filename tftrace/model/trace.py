@@ -31,6 +31,10 @@ from tftrace.tracefile import (
 if TYPE_CHECKING:
     import networkx as nx
 
+#: What is said of a trace whose last line was torn (the recording process was killed).
+TRUNCATED_NOTE = ("trace was cut short (the program was killed?); "
+                  "showing everything recorded up to then")
+
 
 class Trace:
     """A recorded trace: sessions, variables, their writes, and the provenance graph.
@@ -160,6 +164,24 @@ class Trace:
         their = "its" if len(numbers) == 1 else "their"
         return (f"{which} never closed (the program was killed, or is still running): "
                 f"{their} counts are lower bounds, up to the last update streak written")
+
+    @property
+    def incomplete(self) -> dict | None:
+        """What ``check`` and ``explain --format json`` say of a trace that may not hold
+        the whole story, as ``"incomplete"``: ``{"truncated": bool, "unclosed_sessions":
+        [numbers], "note": one line}``; None for a complete trace (and then the key is
+        left out of their JSON).
+
+        >>> Trace.load("tests/data/truncated.jsonl").incomplete["unclosed_sessions"]
+        [1]
+        """
+        unclosed = self.unclosed_sessions
+        if not self.truncated and not unclosed:
+            return None
+        notes = ([TRUNCATED_NOTE] if self.truncated else []) + (
+            [self.unclosed_note] if unclosed else [])
+        return {"truncated": self.truncated, "unclosed_sessions": unclosed,
+                "note": "; ".join(notes)}
 
     @property
     def sessions(self) -> list[SessionInfo]:

@@ -18,9 +18,14 @@ STYLES = {"error": "bold red", "warning": "bold yellow", "info": "cyan"}
 TITLES = {"error": "errors", "warning": "warnings", "info": "info"}
 
 
-def check_json(diagnostics: Iterable[Diagnostic]) -> str:
-    """``{"diagnostics": [...]}``; ``ensure_ascii`` keeps control characters escaped."""
-    return json.dumps({"diagnostics": [d.to_json() for d in diagnostics]}, indent=2)
+def check_json(diagnostics: Iterable[Diagnostic], incomplete: dict | None = None) -> str:
+    """``{"diagnostics": [...]}``, plus ``"incomplete"`` (:attr:`Trace.incomplete`) when
+    the trace was cut short or a session never closed; ``ensure_ascii`` keeps control
+    characters escaped."""
+    out: dict = {"diagnostics": [d.to_json() for d in diagnostics]}
+    if incomplete is not None:
+        out["incomplete"] = incomplete
+    return json.dumps(out, indent=2)
 
 
 def summary_line(diagnostics: list[Diagnostic]) -> str:

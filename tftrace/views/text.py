@@ -30,9 +30,11 @@ __all__ = ["explain_json", "explain_text", "timeline_table", "verdict", "variabl
 TIMELINE_COLUMNS = ("kind", "run", "count", "location", "source", "value")
 
 
-def explain_json(explanation: Explanation, lineage: Lineage | None = None) -> str:
+def explain_json(explanation: Explanation, lineage: Lineage | None = None,
+                 incomplete: dict | None = None) -> str:
     """``tftrace explain --format json``: the PRODUCT §5 shape, indented; with
-    ``--with``, plus ``lineage``: each step back, depth first.
+    ``--with``, plus ``lineage``: each step back, depth first; plus ``incomplete``
+    (:attr:`Trace.incomplete`) when the trace was cut short or a session never closed.
 
     ``ensure_ascii`` (the default) keeps control characters escaped in the output too.
     """
@@ -46,6 +48,8 @@ def explain_json(explanation: Explanation, lineage: Lineage | None = None) -> st
                                                    "run": step.via.run},
              "note": step.note}
             for depth, step in lineage.root.walk()]
+    if incomplete is not None:
+        d["incomplete"] = incomplete
     return json.dumps(d, indent=2)
 
 
