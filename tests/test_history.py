@@ -76,3 +76,14 @@ def test_origins_before_and_after_a_run_and_events_by_kind():
     assert h.has_origin_after(3) and not h.has_origin_after(4)
     assert [e.run for e in h.of_kind("update")] == [1, 6]
     assert [e.run for e in h.of_kind("update", after=4)] == [6]
+
+
+def test_where_each_write_was_written_over():
+    h = _history(Event("w", "initializer", 1, 1), Event("w", "update", 1, 2, count=3,
+                                                        last_run=4),
+                 Event("w", "restore", 1, 5, checkpoint="ck"), Event("w", "assign", 1, 6),
+                 Event("w", "update", 1, 7))
+    # The initializer and its updates were replaced by the restore (run 5), the restore by
+    # the assign (run 6); the assign and the update after it are still in the value.
+    assert h.replaced_at() == [5, 5, 6, None, None]
+    assert _history().replaced_at() == []

@@ -134,6 +134,17 @@ class History:
                                 events[start:i])
             previous = i
 
+    def replaced_at(self) -> list[int | None]:
+        """For each event, the run of the next initializer, restore or assign after it:
+        where its value was written over (None for the writes still in the value)."""
+        out: list[int | None] = [None] * len(self.events)
+        upcoming = None
+        for i in range(len(self.events) - 1, -1, -1):
+            out[i] = upcoming
+            if self.events[i].is_origin:
+                upcoming = self.events[i].run
+        return out
+
     def clobbered(self) -> list[Clobbered]:
         """Every restore that was the origin until an initializer ran over it."""
         out, restore = [], None

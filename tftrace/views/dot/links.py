@@ -188,7 +188,7 @@ def _variable_edges(session: int, box: str, members: Sequence[Facts], unit: dict
     first = members[0]
     events = first.events
     found = first.history.origin_position()
-    next_origin = _next_origins(events)
+    next_origin = first.history.replaced_at()
     drawn = _drawn_events(events)
     out = []
     if len(drawn) > WRITES_DRAWN:
@@ -315,17 +315,6 @@ def _drawn_events(events: Sequence[Event]) -> list[tuple[int, Event]]:
             out[-1] = (i, replace(last, last_run=event.last_run, count=last.count + event.count))
         else:
             out.append((i, event))
-    return out
-
-
-def _next_origins(events: Sequence[Event]) -> list[int | None]:
-    """For each event, the run of the next origin after it (what replaced it)."""
-    out: list[int | None] = [None] * len(events)
-    upcoming = None
-    for i in range(len(events) - 1, -1, -1):
-        out[i] = upcoming
-        if events[i].is_origin:
-            upcoming = events[i].run
     return out
 
 
