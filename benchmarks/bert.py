@@ -16,7 +16,9 @@ Targets: first-run analysis of one signature <= 0.3 s; end to end <= 1.05x plain
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +71,7 @@ def end_to_end(steps: int, repeats: int) -> None:
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TFTRACE_TRACE", None)
     workdir = tempfile.mkdtemp(prefix="tftrace-bert-")
+    atexit.register(shutil.rmtree, workdir, True)  # its checkpoints and traces
     trace = os.path.join(workdir, "bert.json")
     commands = {"python": [sys.executable, script, str(steps)],
                 "tftrace run": [sys.executable, "-m", "tftrace", "run", "-o", trace, script,

@@ -13,13 +13,12 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from synthetic import write_large_trace, write_training_trace  # noqa: E402
+from synthetic import add_size_flags, big_traces  # noqa: E402
 
 from tftrace.model import Trace  # noqa: E402
 from tftrace.tracefile import read_trace  # noqa: E402
@@ -52,17 +51,10 @@ def measure(label: str, path: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variables", type=int, default=10_000)
-    parser.add_argument("--steps", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=100_000)
-    args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="tftrace-bench-")
-    training = write_training_trace(os.path.join(workdir, "training.jsonl"),
-                                    args.variables, args.steps)
-    measure(f"{args.variables} variables, {args.steps} training steps", training)
-    assigns = write_large_trace(os.path.join(workdir, "assigns.jsonl"),
-                                args.variables, args.runs)
-    measure(f"{args.variables} variables, {args.runs} assign runs", assigns)
+    add_size_flags(parser)
+    with big_traces(parser.parse_args()) as traces:
+        for label, path in traces:
+            measure(label, path)
     return 0
 
 

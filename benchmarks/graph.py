@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from check import timed  # noqa: E402  (benchmarks/ is on sys.path)
-from synthetic import write_large_trace, write_training_trace  # noqa: E402
+from synthetic import add_size_flags, big_traces  # noqa: E402
 
 import tftrace.model.graph  # noqa: E402, F401  (networkx, imported before any timing)
 from tftrace.model import Trace  # noqa: E402
@@ -39,16 +38,10 @@ def measure(label: str, path: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variables", type=int, default=10_000)
-    parser.add_argument("--steps", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=100_000)
-    args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="tftrace-bench-")
-    for label, write, name, count in [
-            (f"{args.steps} training steps", write_training_trace, "training", args.steps),
-            (f"{args.runs} assign runs", write_large_trace, "assigns", args.runs)]:
-        path = write(os.path.join(workdir, f"{name}.jsonl"), args.variables, count)
-        measure(f"{args.variables} variables, {label}", path)
+    add_size_flags(parser)
+    with big_traces(parser.parse_args()) as traces:
+        for label, path in traces:
+            measure(label, path)
     return 0
 
 

@@ -12,7 +12,9 @@ Target: ratio <= 1.10 (design aim: <= 1.05).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -84,6 +86,7 @@ def main() -> int:
                         help="steps of the long run whose trace size is reported (0: skip)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="tftrace-bench-")
+    atexit.register(shutil.rmtree, workdir, True)
     graph, init, train, loss, feed = build()
     plain = v1.Session(graph=graph)
     traced = tftrace.Session(graph=graph, trace=os.path.join(workdir, "bench.json"))

@@ -7,8 +7,12 @@ summary the recorder would store.
 """
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import sys
+import tempfile
+from typing import Iterator
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,3 +81,23 @@ def write_training_trace(path: str, variables: int = 10_000, steps: int = 100_00
     writer.write(SessionEnd(session=1, runs=steps + 1, reads=tuple(names)).to_json())
     writer.close()
     return path
+
+
+def add_size_flags(parser: argparse.ArgumentParser) -> None:
+    """``--variables``, ``--steps`` and ``--runs``: the size of :func:`big_traces`."""
+    parser.add_argument("--variables", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=100_000)
+
+
+@contextlib.contextmanager
+def big_traces(args: argparse.Namespace) -> Iterator[list[tuple[str, str]]]:
+    """(label, path) of the two big traces, the training one and the assign-runs one,
+    in a temporary directory removed afterwards (together about 80 MB)."""
+    with tempfile.TemporaryDirectory(prefix="tftrace-bench-") as workdir:
+        training = write_training_trace(os.path.join(workdir, "training.jsonl"),
+                                        args.variables, args.steps)
+        assigns = write_large_trace(os.path.join(workdir, "assigns.jsonl"),
+                                    args.variables, args.runs)
+        yield [(f"{args.variables} variables, {args.steps} training steps", training),
+               (f"{args.variables} variables, {args.runs} assign runs", assigns)]

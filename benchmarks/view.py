@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import gc
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -170,8 +172,9 @@ def main() -> int:
     parser.add_argument("--variables", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=100_000)
     args = parser.parse_args()
-    path = write_large_trace(os.path.join(tempfile.mkdtemp(prefix="tftrace-bench-"),
-                                          "assigns.jsonl"), args.variables, args.runs)
+    workdir = tempfile.mkdtemp(prefix="tftrace-bench-")
+    atexit.register(shutil.rmtree, workdir, True)  # 45 MB at the default size
+    path = write_large_trace(os.path.join(workdir, "assigns.jsonl"), args.variables, args.runs)
 
     start = time.perf_counter()
     with open(path, encoding="utf-8") as f:
