@@ -103,3 +103,17 @@ def test_a_remote_variable_without_writes_gets_the_external_badge():
 def test_merged_diagram_golden(golden, monkeypatch):
     monkeypatch.chdir(ROOT)
     golden("merge/cluster_wipe.dot", tftrace.load("tests/data/cluster_wipe").to_dot())
+
+
+def test_diagram_says_external_where_explain_and_the_tui_do():
+    # The waiting worker's session is remote: no write of its own, the value is on the
+    # server. The diagram used to draw "no value (uninitialized)" there.
+    trace = tftrace.load(EXAMPLES / "clean" / "worker1.json")
+    names = ("global_step", "linear/b", "linear/w")
+    assert {trace.origin(n).kind for n in names} == {"external"}
+    dot = trace.to_dot()
+    assert dot.count("origin: external (written by another process) + 8 updates") == 3
+    assert "uninitialized" not in dot and "dashed: no value" not in dot
+    assert "value written by another process" in dot  # the legend names the fill
+    summarized = trace.to_dot(max_nodes=1)
+    assert "uninitialized" not in summarized and "with no value" not in summarized

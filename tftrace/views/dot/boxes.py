@@ -27,13 +27,11 @@ def variable_box(box: str, session: int, group: Group) -> VariableBox:
     """The box of one variable, or of several sharing scope and history."""
     members = group.members
     first = members[0]
-    events = first.events
-    found = first.history.origin_position()
     shapes = {f.dtype_shape for f in members}
     updates = first.history.updates_since_origin()
-    kind = "uninitialized" if found is None else events[found].kind
-    origin = "no value (uninitialized)" if found is None else (
-        f"{kind} · run {events[found].run}")
+    kind = first.origin_kind
+    event = first.history.origin()
+    origin = _NO_WRITE.get(kind, kind) if event is None else f"{kind} · run {event.run}"
     return VariableBox(
         id=box, session=session, names=tuple(f.name for f in members),
         scope=group.scope, dtype_shape=shapes.pop() if len(shapes) == 1 else "",
@@ -87,9 +85,10 @@ def summary_box(box: str, session: int, group: Group, names: Spellings) -> Varia
     value from where ("400 restored from ckpt/m", "12 initialized"), the findings."""
     members = group.members
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for event in (m.history.origin() for m in members):
+    for m in members:
+        event = m.history.origin()
         if event is None:
-            counts[("uninitialized", "")] += 1
+            counts[(m.origin_kind, "")] += 1
         elif event.checkpoint is not None:
             counts[(event.kind, names.short(event.checkpoint))] += 1
         else:
@@ -129,6 +128,9 @@ def summary_box(box: str, session: int, group: Group, names: Spellings) -> Varia
 # --- small helpers --------------------------------------------------------------------------
 
 _ORIGIN_WORDS = {**ORIGIN_WORDS, "uninitialized": "with no value"}
+#: A box's origin line when no write of the session gave the value.
+_NO_WRITE = {"uninitialized": "no value (uninitialized)",
+             "external": "external (written by another process)"}
 
 
 def _origin_count(kind: str, where: str, n: int) -> str:

@@ -65,7 +65,7 @@ class VariableBox:
     names: tuple[str, ...]
     scope: str                 # the cluster it is drawn in ("" for none)
     dtype_shape: str           # "float32 [4, 2]"; "" when members differ
-    origin_kind: str           # initializer | restore | assign | uninitialized
+    origin_kind: str           # initializer | restore | assign | uninitialized | external
     origin: str                # "restore · run 1"
     updates: int               # update runs since the origin
     problems: tuple[Diagnostic, ...]

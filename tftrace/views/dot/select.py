@@ -20,7 +20,7 @@ from tftrace.errors import TftraceError
 from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.display import format_shape, natural_key, non_finite_counts
-from tftrace.model.events import FEED, Event
+from tftrace.model.events import FEED, Event, Origin
 from tftrace.model.history import History
 from tftrace.tracefile import RunRecord, ValueSummary, VariableRecord
 from tftrace.views.dot.parts import ALL_SESSIONS, DiagramOptions
@@ -46,6 +46,10 @@ class Facts:
     name: str
     record: VariableRecord
     history: History = field(compare=False, repr=False)  # its writes and what they mean
+    # Where its value came from, as the model says it (``trace.origin``): what explain
+    # and the TUI say too, ``external`` included (a remote session's variable that
+    # another process wrote).
+    origin: Origin | None = field(default=None, compare=False, repr=False)
     failures: tuple[Failure, ...] = ()
     saves: tuple[tuple[int, str, str], ...] = ()      # (run, normalized path, key)
     initial_sources: tuple[str, ...] = ()             # initialized_value() sources
@@ -59,6 +63,14 @@ class Facts:
     @property
     def events(self) -> Sequence[Event]:
         return self.history.events
+
+    @property
+    def origin_kind(self) -> str:
+        """``initializer``, ``restore``, ``assign``, ``uninitialized`` or ``external``."""
+        if self.origin is not None:
+            return self.origin.kind
+        found = self.history.origin()
+        return "uninitialized" if found is None else found.kind
 
     @property
     def value(self) -> ValueSummary | None:
@@ -232,7 +244,8 @@ class _FactFinder:
         if record.initializer is not None:
             initial = tuple(s for s in record.initializer.sources if s in known)
         return Facts(
-            name=name, record=record, history=history, failures=tuple(failures),
+            name=name, record=record, history=history,
+            origin=trace.origin(name, session), failures=tuple(failures),
             saves=saves, initial_sources=initial,
             problems=tuple(trace.findings_naming(name, session)),
             event_marks=tuple(self._mark(session, e.run, name, e.checkpoint)

@@ -41,10 +41,10 @@ KIND_COLORS = {"restore": "#2e7d32", "initializer": "#1565c0", "assign": "#6a1b9
                "update": "#00838f"}
 FILLS = {"restore": "#e8f5e9", "initializer": "#e3f2fd", "assign": "#f3e5f5",
          "uninitialized": "#ffffff", "update": "#e0f7fa", "failed": "#ffebee",
-         "probe": "#f5f5f5"}
+         "probe": "#f5f5f5", "external": "#e0f2f1"}
 # Legend samples of the box fills, a shade darker than the fills so they show.
 SWATCHES = {"restore": "#a5d6a7", "initializer": "#90caf9", "assign": "#ce93d8",
-            "uninitialized": "#e0e0e0"}
+            "uninitialized": "#e0e0e0", "external": "#80cbc4"}
 SEVERITY_COLORS = {"error": "#c62828", "warning": "#e65100"}
 SEVERITY_MARKS = {"error": "✗", "warning": "⚠"}
 GREY, DARK_GREY, SAVE_COLOR, FAILED_COLOR = "#9e9e9e", "#616161", "#455a64", "#c62828"
@@ -363,7 +363,8 @@ def _legend(d: Diagram) -> str:
     for kind, text in (("restore", "value restored from a checkpoint"),
                        ("initializer", "value from the initializer"),
                        ("assign", "value assigned"),
-                       ("uninitialized", "dashed: no value (uninitialized)")):
+                       ("uninitialized", "dashed: no value (uninitialized)"),
+                       ("external", "value written by another process (remote session)")):
         if kind in kinds:
             lines.append(_line(SWATCHES[kind], "███", text))
     severities = {v.severity for v in d.variables}
