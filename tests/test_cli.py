@@ -172,6 +172,17 @@ def test_explain_without_var_lists_the_variables_with_their_origins(capsys):
     assert out[-1] == "tftrace explain TRACE VAR says where one variable's value came from"
 
 
+def test_explain_without_var_words_every_origin_as_the_other_views_do(capsys):
+    # One set of words (display.ORIGIN_WORDS): no raw "external", no view's own spelling.
+    remote = str(ROOT / "examples" / "distributed" / "traces" / "clean" / "worker1.json")
+    assert main(["explain", remote]) == 0
+    rows = capsys.readouterr().out.splitlines()[3:6]
+    assert [r.split()[0] for r in rows] == ["global_step", "linear/b", "linear/w"]
+    assert all(" from another process " in r and "external" not in r for r in rows)
+    assert main(["explain", trace("uninitialized.jsonl")]) == 0
+    assert capsys.readouterr().out.splitlines()[3].split()[:2] == ["v", "uninitialized"]
+
+
 def test_explain_without_var_as_json(capsys):
     assert main(["explain", trace("uninitialized.jsonl"), "--format", "json",
                  "--session", "1"]) == 0

@@ -112,8 +112,8 @@ def test_diagram_says_external_where_explain_and_the_tui_do():
     names = ("global_step", "linear/b", "linear/w")
     assert {trace.origin(n).kind for n in names} == {"external"}
     dot = trace.to_dot()
-    assert dot.count("origin: external (written by another process) + 8 updates") == 3
+    assert dot.count("origin: external (from another process) + 8 updates") == 3
     assert "uninitialized" not in dot and "dashed: no value" not in dot
     assert "value written by another process" in dot  # the legend names the fill
     summarized = trace.to_dot(max_nodes=1)
-    assert "uninitialized" not in summarized and "with no value" not in summarized
+    assert "uninitialized" not in summarized

@@ -10,7 +10,7 @@ import pytest
 
 import tftrace
 from tftrace.errors import TftraceError
-from tftrace.model.events import Event
+from tftrace.model.events import Event, Origin
 from tftrace.model.history import history_of
 from tftrace.tracefile import VariableRecord
 from tftrace.views.dot.boxes import summary_box, variable_box
@@ -248,3 +248,15 @@ def test_link_session_saves_last_read_back_and_cycle_breaking():
         ("save · run 3", checkpoint_node("ck"), False),  # read back: drawn, no cycle
         ("save · run 9", checkpoint_node("other"), True)]  # the last save
     assert links.hidden_saves == ((5, "ck"), (7, "ck"))
+
+
+def test_summary_box_words_origins_as_every_view_does():
+    # A remote session's variables with no write of their own: external, as explain says.
+    given = [dataclasses.replace(facts(f"enc/v{i}", "update"),
+                                 origin=Origin(f"enc/v{i}", 1, None, external=True))
+             for i in range(3)] + [facts("enc/u")]
+    trace = load("saver_too_early")
+    names = spellings(trace, [], normalizer(trace))
+    box = summary_box("v1", 1, Group("enc", tuple(given), summary=True), names)
+    assert box.summary[:2] == ("3 from another process", "1 uninitialized")
+    assert box.origin_kind == "external"

@@ -21,9 +21,11 @@ __all__ = ["DIGEST_CHARS", "ORIGIN_WORDS", "event_source", "printable", "format_
            "format_shape", "format_values", "format_summary", "natural_key",
            "non_finite_counts"]
 
-#: A write kind that gives a variable its value → the word for a value it gave
-#: ("400 restored", "initialized (run 1)"); each view adds its word for no value.
-ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned"}
+#: An origin kind (``Origin.kind``) → the words for where a value came from, in every
+#: view ("400 restored", "initialized (run 1)", "3 uninitialized", "from another
+#: process" for a remote session's variable that no write of the session gave a value).
+ORIGIN_WORDS = {"restore": "restored", "initializer": "initialized", "assign": "assigned",
+                "uninitialized": "uninitialized", "external": "from another process"}
 
 _DIGITS = re.compile(r"(\d+)")
 

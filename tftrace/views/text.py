@@ -117,9 +117,6 @@ def _timeline_row(event: Event) -> tuple[str, ...]:
 
 # --- every variable (`tftrace explain TRACE` without VAR) -------------------------------
 
-_ORIGIN_WORDS = {**ORIGIN_WORDS, "uninitialized": "no value"}
-
-
 def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:
     """Each variable of ``session``: its origin, updates since, and the rules of the
     findings naming it (warnings and errors first)."""
@@ -150,7 +147,7 @@ def variables_text(trace: Any, session: int) -> str:
     table = [("variable", "origin", "updates", "findings")]
     for row in rows:
         origin = row["origin"]
-        text = _ORIGIN_WORDS.get(origin["kind"], origin["kind"])
+        text = ORIGIN_WORDS.get(origin["kind"], origin["kind"])
         if origin["run"] is not None:
             text += f" (run {origin['run']})"
         table.append((printable(row["variable"]), text, str(row["updates_since_origin"]),

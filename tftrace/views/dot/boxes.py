@@ -31,7 +31,10 @@ def variable_box(box: str, session: int, group: Group) -> VariableBox:
     updates = first.history.updates_since_origin()
     kind = first.origin_kind
     event = first.history.origin()
-    origin = _NO_WRITE.get(kind, kind) if event is None else f"{kind} · run {event.run}"
+    if event is not None:
+        origin = f"{kind} · run {event.run}"
+    else:  # "no value (uninitialized)", "external (from another process)"
+        origin = f"{'no value' if kind == 'uninitialized' else kind} ({ORIGIN_WORDS[kind]})"
     return VariableBox(
         id=box, session=session, names=tuple(f.name for f in members),
         scope=group.scope, dtype_shape=shapes.pop() if len(shapes) == 1 else "",
@@ -127,15 +130,11 @@ def summary_box(box: str, session: int, group: Group, names: Spellings) -> Varia
 
 # --- small helpers --------------------------------------------------------------------------
 
-_ORIGIN_WORDS = {**ORIGIN_WORDS, "uninitialized": "with no value"}
-#: A box's origin line when no write of the session gave the value.
-_NO_WRITE = {"uninitialized": "no value (uninitialized)",
-             "external": "external (written by another process)"}
 
 
 def _origin_count(kind: str, where: str, n: int) -> str:
     """``"400 restored from ckpt/m"``, ``"12 initialized"``, ``"3 assigned (fed)"``."""
-    text = f"{n} {_ORIGIN_WORDS.get(kind, kind)}"
+    text = f"{n} {ORIGIN_WORDS.get(kind, kind)}"
     if where == FEED:
         return text + " (fed)"
     if where:

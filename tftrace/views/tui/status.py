@@ -21,9 +21,8 @@ BADGES = {
     "assign": ("ASGN", "magenta"),
     "uninitialized": ("NONE", "yellow"),
 }
-#: origin → the word the help and the detail pane use.
-ORIGIN_WORDS = {**display.ORIGIN_WORDS, "uninitialized": "uninitialized",
-                "external": "from another process"}
+#: origin → the word the help and the detail pane use (the same in every view).
+ORIGIN_WORDS = display.ORIGIN_WORDS
 #: Origins only remote sessions have: no write here, the value is on a server (another
 #: process wrote it). Kept out of BADGES, which the help screen lists.
 REMOTE_BADGES = {"external": ("EXTN", "cyan")}
