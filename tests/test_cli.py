@@ -192,3 +192,29 @@ def test_explain_without_var_as_json(capsys):
         ("v", "initializer")]
     assert main(["explain", trace("uninitialized.jsonl"), "--session", "7"]) == 2
     assert "no session 7" in error_line(capsys)
+
+
+def test_check_and_render_name_a_directory_and_several_traces_alike(capsys):
+    # One display name (views.check.trace_name) for check's summary line and render's
+    # subtitle: a directory's name (not "" for "wipe/"), every file of several.
+    cluster = ROOT / "examples" / "distributed" / "traces"
+    wipe = f"{cluster / 'wipe'}/"
+    assert main(["check", wipe]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "wipe (3 processes: ps:0, worker:0, worker:1): 0 errors")
+    files = [str(cluster / "clean" / f"worker{i}.json") for i in (0, 1)]
+    assert main(["check", *files]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "worker0.json, worker1.json (2 processes: worker:0, worker:1): ")
+    for given, name in (([wipe], "wipe"), (files, "worker0.json, worker1.json")):
+        assert main(["render", *given, "-o", "-"]) == 0
+        assert f"trace {name} · " in capsys.readouterr().out
+
+
+def test_trace_name_of_files_directories_and_many_traces():
+    from tftrace.views.check import trace_name
+
+    assert trace_name("runs/a.json") == "a.json"
+    assert trace_name(["runs/cluster/"]) == "cluster"
+    assert trace_name("x/w0.json, y/w1.json") == trace_name(["x/w0.json", "y/w1.json"])
+    assert trace_name([f"w{i}.json" for i in range(5)]) == "w0.json, w1.json and 3 more"

@@ -268,7 +268,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(check.check_json(diagnostics, incomplete=trace.incomplete))
     else:
-        label = _label(args.trace)
+        label = check.trace_name(args.trace)
         if trace.processes:  # a merge: say of what (the summary line names the trace)
             label += (f" ({len(trace.processes)} processes: "
                       f"{', '.join(p.label for p in trace.processes)})")
@@ -562,10 +562,6 @@ def _side(text: str) -> Side:
 TRACE_HELP = "a trace file written by tftrace, a merged trace, or a directory of traces"
 TRACES_HELP = ("trace files written by tftrace, merged traces, or directories of traces; "
                "several are merged into one story")
-
-
-def _label(paths: Sequence[str]) -> str:
-    return paths[0] if len(paths) == 1 else f"{len(paths)} traces"
 
 
 def _load(paths: str | Sequence[str]) -> Trace:

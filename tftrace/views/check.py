@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Iterable
+from typing import IO, Iterable, Sequence
 
 from tftrace.model.diagnostics import SEVERITIES, Diagnostic
 from tftrace.model.display import printable
@@ -36,10 +36,28 @@ def summary_line(diagnostics: list[Diagnostic]) -> str:
     return ", ".join(parts)
 
 
-def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str],
+def trace_name(paths: str | Sequence[str]) -> str:
+    """The short name every view gives a trace: a file's or a directory's name, the
+    names of several (raw: escape it where it is shown). A string is a
+    :attr:`Trace.path <tftrace.model.Trace.path>`: one path, or a merge's paths joined
+    by ``", "``.
+
+    >>> trace_name("examples/distributed/traces/wipe/"), trace_name(["a/w0.json", "w1.json"])
+    ('wipe', 'w0.json, w1.json')
+    """
+    if isinstance(paths, str):
+        paths = paths.split(", ")
+    names = [os.path.basename(os.path.normpath(p)) or p for p in paths]
+    if len(names) > 3:
+        return f"{', '.join(names[:2])} and {len(names) - 2} more"
+    return ", ".join(names)
+
+
+def write_check_text(diagnostics: list[Diagnostic], label: str, out: IO[str],
                      color: bool | None = None, hidden: int = 0) -> None:
     """Write the text report to ``out`` (colour: auto-detected from ``out`` when None);
-    ``hidden``: how many findings ``--min-severity`` left out (said, never silently)."""
+    ``label`` names the trace on the summary line (:func:`trace_name`); ``hidden``: how
+    many findings ``--min-severity`` left out (said, never silently)."""
     from rich.console import Console
     from rich.text import Text
 
@@ -47,7 +65,7 @@ def write_check_text(diagnostics: list[Diagnostic], trace_path: str, out: IO[str
         color = out.isatty() and "NO_COLOR" not in os.environ
     console = Console(file=out, force_terminal=color, no_color=not color, highlight=False,
                       soft_wrap=True, emoji=False, markup=False)
-    name = printable(os.path.basename(trace_path))
+    name = printable(label)
     more = (f" ({hidden} lower-severity finding{'s' if hidden != 1 else ''} hidden by "
             f"--min-severity)" if hidden else "")
     if not diagnostics:

@@ -18,11 +18,11 @@ turns the :class:`~tftrace.views.dot.parts.Diagram` into DOT text.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from tftrace.model import Trace
 from tftrace.model.display import natural_key
+from tftrace.views.check import trace_name
 from tftrace.views.dot.boxes import summary_box, summary_paths, variable_box
 from tftrace.views.dot.checkpoints import checkpoint_tables, key_pattern, spellings
 from tftrace.views.dot.collapse import Group, collapse
@@ -153,7 +153,7 @@ def title(trace: Trace, numbers: list[int]) -> str:
 
 
 def subtitle(trace: Trace, numbers: list[int]) -> str:
-    parts = [f"trace {os.path.basename(trace.path)}"]
+    parts = [f"trace {trace_name(trace.path)}"]
     if len(numbers) == 1:
         parts.append(session_heading(trace, numbers[0], with_number=False))
     if trace.truncated:
