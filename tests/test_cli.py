@@ -218,3 +218,41 @@ def test_trace_name_of_files_directories_and_many_traces():
     assert trace_name(["runs/cluster/"]) == "cluster"
     assert trace_name("x/w0.json, y/w1.json") == trace_name(["x/w0.json", "y/w1.json"])
     assert trace_name([f"w{i}.json" for i in range(5)]) == "w0.json, w1.json and 3 more"
+
+
+def test_view_follow_waits_while_the_trace_is_missing_empty_or_half_a_line(tmp_path, capsys):
+    from tftrace import cli
+
+    path = tmp_path / "t.jsonl"
+    whole = Path(trace("reinit.jsonl")).read_bytes()
+    header = whole.index(b"\n") + 1
+    # Each fake sleep lets the "program" write a little more: nothing yet, an empty
+    # file, half the header line; then the whole header and the rest.
+    steps = [lambda: None, lambda: path.write_bytes(b""),
+             lambda: path.write_bytes(whole[:header // 2]),
+             lambda: path.write_bytes(whole)]
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        steps[len(slept) - 1]()
+
+    got = cli._wait_for_trace(str(path), sleep=sleep)
+    assert got.path == str(path) and got.variable_names(1) == ["step"]
+    assert slept == [cli.WAIT_INTERVAL] * 4
+    assert "waiting for" in capsys.readouterr().err
+
+
+def test_view_follow_on_a_file_that_is_no_trace_fails_at_once(tmp_path):
+    from tftrace import cli
+    from tftrace.errors import TraceFormatError
+
+    def sleep(seconds: float) -> None:
+        raise AssertionError("waited for a file that will never be a trace")
+
+    foreign = tmp_path / "notes.jsonl"
+    foreign.write_text("these are my notes\nand more\n")
+    with pytest.raises(TraceFormatError):  # main() says it in one line, exit 2
+        cli._wait_for_trace(str(foreign), sleep=sleep)
+    with pytest.raises(TraceFormatError):
+        cli._wait_for_trace(trace("foreign.json"), sleep=sleep)

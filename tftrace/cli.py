@@ -450,23 +450,32 @@ def _view(args: argparse.Namespace) -> int:
 WAIT_INTERVAL = 0.5
 
 
-def _wait_for_trace(path: str) -> Trace:
+def _wait_for_trace(path: str, sleep: Callable[[float], object] = time.sleep) -> Trace:
     """``view --follow`` on a trace not written yet (the viewer opened before the
-    program): wait until it exists and holds its first record, then load it."""
-    from tftrace.errors import TraceFormatError
+    program): wait while the file is missing, empty or has no complete first line (its
+    header), then load it. A file whose first line is written but is no trace (a foreign
+    or corrupt file) is the usual one-line error, at once: waiting would never end."""
+    if not _first_line_written(path):
+        print(f"tftrace: waiting for {printable(path)} to appear (start the traced "
+              "program; Ctrl-C to stop)", file=sys.stderr)
+        while not _first_line_written(path):
+            sleep(WAIT_INTERVAL)
+    return _load(path)
 
-    if os.path.exists(path):
-        return _load(path)
-    print(f"tftrace: waiting for {printable(path)} to appear (start the traced program; "
-          "Ctrl-C to stop)", file=sys.stderr)
-    while True:
-        time.sleep(WAIT_INTERVAL)
-        if not os.path.exists(path):
-            continue
-        try:
-            return _load(path)
-        except TraceFormatError:
-            continue  # created but its first record not written yet
+
+def _first_line_written(path: str) -> bool:
+    """Whether ``path`` holds a whole first line (False while it is missing or empty).
+    A file that cannot be read is True: loading it says why, in one line."""
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 16):
+                if b"\n" in chunk:
+                    return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return False
 
 
 # --- tftrace merge ----------------------------------------------------------------------
