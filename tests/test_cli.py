@@ -256,3 +256,11 @@ def test_view_follow_on_a_file_that_is_no_trace_fails_at_once(tmp_path):
         cli._wait_for_trace(str(foreign), sleep=sleep)
     with pytest.raises(TraceFormatError):
         cli._wait_for_trace(trace("foreign.json"), sleep=sleep)
+
+
+def test_explain_with_but_no_var_is_a_usage_error(capsys):
+    # --with follows one variable's lineage; without VAR it used to be ignored silently.
+    assert main(["explain", trace("restore_then_init.jsonl"), "--with",
+                 trace("pretrain.jsonl")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "--with" in err and "VAR" in err

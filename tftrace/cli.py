@@ -212,14 +212,19 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
 def _explain(args: argparse.Namespace) -> int:
     from tftrace.views import text
 
+    if args.others and args.variable is None:
+        raise TftraceError("--with follows one variable's lineage: give VAR "
+                           "(tftrace explain TRACE VAR --with OTHER...)")
     trace = _load(args.trace)
     if args.variable is None:
         if not trace.sessions:
             raise TftraceError(f"{args.trace}: the trace has no sessions")
         session = trace.sessions[-1].number if args.session is None else args.session
         trace.session(session)  # UnknownSession names the ones there are
-        listing = text.variables_json if args.format == "json" else text.variables_text
-        print(listing(trace, session))
+        if args.format == "json":
+            print(text.variables_json(trace, session, incomplete=trace.incomplete))
+        else:
+            print(text.variables_text(trace, session))
         return EXIT_OK
     explanation = trace.explain(args.variable, args.session)
     if args.others:

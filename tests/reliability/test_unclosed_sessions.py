@@ -53,14 +53,16 @@ def test_their_json_says_it_for_scripts_and_ci(tmp_path, capsys):
                 "note": NOTE.removeprefix("tftrace: note: ").rstrip("\n")}
     assert main(["check", path, "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["incomplete"] == expected
-    for extra in ([], ["--with", path]):
-        assert main(["explain", path, "dense/kernel", "--format", "json", *extra]) == 0
+    # [] : every variable (explain TRACE)
+    for extra in (["dense/kernel"], ["dense/kernel", "--with", path], []):
+        assert main(["explain", path, *extra, "--format", "json"]) == 0
         assert json.loads(capsys.readouterr().out)["incomplete"] == expected
     complete = os.path.join(ROOT, "examples", "traces", "restore_then_init.json")
     assert main(["check", complete, "--format", "json"]) == 1
     assert "incomplete" not in json.loads(capsys.readouterr().out)
-    assert main(["explain", complete, "dense/kernel", "--format", "json"]) == 0
-    assert "incomplete" not in json.loads(capsys.readouterr().out)
+    for extra in (["dense/kernel"], []):
+        assert main(["explain", complete, *extra, "--format", "json"]) == 0
+        assert "incomplete" not in json.loads(capsys.readouterr().out)
 
 
 def test_a_torn_trace_is_incomplete_too():

@@ -130,10 +130,13 @@ def variable_rows(trace: Any, session: int) -> list[dict[str, Any]]:
     return rows
 
 
-def variables_json(trace: Any, session: int) -> str:
-    """``tftrace explain TRACE --format json`` without VAR."""
-    return json.dumps({"session": session, "variables": variable_rows(trace, session)},
-                      indent=2)
+def variables_json(trace: Any, session: int, incomplete: dict | None = None) -> str:
+    """``tftrace explain TRACE --format json`` without VAR; plus ``incomplete``
+    (:attr:`Trace.incomplete`) when the trace was cut short or a session never closed."""
+    d: dict[str, Any] = {"session": session, "variables": variable_rows(trace, session)}
+    if incomplete is not None:
+        d["incomplete"] = incomplete
+    return json.dumps(d, indent=2)
 
 
 def variables_text(trace: Any, session: int) -> str:
