@@ -260,3 +260,16 @@ def test_summary_box_words_origins_as_every_view_does():
     box = summary_box("v1", 1, Group("enc", tuple(given), summary=True), names)
     assert box.summary[:2] == ("3 from another process", "1 uninitialized")
     assert box.origin_kind == "external"
+
+
+def test_summary_box_counts_what_origins_replaced_when_that_is_news():
+    # A restore the initializer wrote over is news; an initializer a restore replaced
+    # (every fine-tuning run's start) is not.
+    given = [facts("enc/a", "restore", "initializer", checkpoint="ck"),
+             facts("enc/b", "restore", "update", "initializer", checkpoint="ck"),
+             facts("enc/c", "initializer", "restore", checkpoint="ck")]
+    trace = load("saver_too_early")
+    names = spellings(trace, ["ck"], normalizer(trace))
+    box = summary_box("v1", 1, Group("enc", tuple(given), summary=True), names)
+    assert [line for line in box.summary if "replaced" in line] == [
+        "2 of them replaced a restore"]

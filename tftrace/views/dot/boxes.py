@@ -9,10 +9,10 @@ value from where). Pure; the links between boxes are :mod:`.links`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypeGuard
 
 from tftrace.model.display import ORIGIN_WORDS, format_summary
-from tftrace.model.events import FEED
+from tftrace.model.events import FEED, Event
 from tftrace.model.history import History
 from tftrace.views.dot.checkpoints import Spellings
 from tftrace.views.dot.collapse import Group
@@ -100,9 +100,9 @@ def summary_box(box: str, session: int, group: Group, names: Spellings) -> Varia
              sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
     replaced: dict[str, int] = defaultdict(int)
     for m in members:
-        what = _replaced(m.history)
-        if what and not what[0].isdigit():  # "restore · run 1 + 3 updates"
-            replaced[what.split(" ·")[0]] += 1
+        before, _ = m.history.replaced()
+        if _news(before):
+            replaced[before.kind] += 1
     lines += [f"{n} of them replaced a{'n' if kind[0] in 'aeiou' else ''} {kind}"
               for kind, n in sorted(replaced.items())]
     trained = [m for m in members if m.history.updates_since_origin()]
@@ -156,8 +156,15 @@ def _replaced(history: History) -> str:
     by a restore is the normal start of every fine-tuning run: not news."""
     before, updates = history.replaced()
     parts = []
-    if before is not None and (before.kind != "initializer" or before.checkpoint is not None):
+    if _news(before):
         parts.append(f"{before.kind} · run {before.run}")
     if updates:
         parts.append(f"{updates} update{'s' if updates != 1 else ''}")
     return " + ".join(parts)
+
+
+def _news(before: Event | None) -> TypeGuard[Event]:
+    """Whether a write the origin replaced is worth saying: anything but an initializer
+    that loaded no checkpoint."""
+    return before is not None and (before.kind != "initializer"
+                                   or before.checkpoint is not None)

@@ -20,12 +20,10 @@ from tftrace.model import Trace
 from tftrace.model.display import natural_key
 from tftrace.tracefile import CheckpointRecord
 from tftrace.views.dot.escape import shorten
-from tftrace.views.dot.parts import CheckpointBox, KeyRow, Link
+from tftrace.views.dot.parts import UNUSED_SHOWN, CheckpointBox, KeyRow, Link
 
 __all__ = ["KeyUse", "Spellings", "checkpoint_node", "checkpoint_tables", "key_pattern",
            "row_port", "spellings"]
-
-UNUSED_SHOWN = 8  # unused checkpoint keys listed next to missing ones
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
+from tftrace.findings import plural
 from tftrace.model import Trace
 from tftrace.model.diagnostics import Diagnostic
 from tftrace.model.events import FEED, Event, run_span
@@ -24,22 +25,19 @@ from tftrace.views.dot.parts import (
     DISCARDED,
     EARLIER,
     FAILED,
+    FAILURES_DRAWN,
     FROM,
     KEPT,
     OVERWRITTEN,
     PROBE,
     SAVED,
+    WRITES_DRAWN,
     Link,
     RunBox,
 )
 from tftrace.views.dot.select import Facts, Failure, Selection
 
 __all__ = ["LinkContext", "SessionLinks", "event_label", "link_context", "link_session"]
-
-#: Writes drawn per variable: earlier ones become one "N earlier writes" box (a variable
-#: assigned from a feed in every run would otherwise bring one box per run).
-WRITES_DRAWN = 6
-FAILURES_DRAWN = 4      # failed attempts drawn per variable (the last ones)
 
 RunKey = tuple[int, str, int, int]
 
@@ -163,10 +161,10 @@ def _summary_edges(session: int, box: str, members: Sequence[Facts],
                      next((m.event_marks[i] for m, i in used if m.event_marks[i]), None),
                      restore=(session, min(e.run for e in events)))
         out.append(_Edge(Link(checkpoint_node(path), box, kind, CURRENT,
-                              f"{kind} · {_plural(len(used), 'variable')}",
+                              f"{kind} · {plural(len(used), 'variable')}",
                               source_port=row_port(use), session=session), use=use))
     for (kind, fed), events in sorted(from_runs.items()):
-        link = Link("", box, kind, CURRENT, f"{kind} · {_plural(len(events), 'variable')}",
+        link = Link("", box, kind, CURRENT, f"{kind} · {plural(len(events), 'variable')}",
                     session=session)
         distinct = sorted({e.run for e in events})
         if len(distinct) == 1:
@@ -199,7 +197,7 @@ def _variable_edges(session: int, box: str, members: Sequence[Facts], unit: dict
         runs = RunBox(id="", session=session, kind=EARLIER, run=start, last_run=end,
                       count=1, location=None, distinct=len(earlier))
         out.append(_Edge(Link("", box, EARLIER, OVERWRITTEN,
-                              f"{_plural(len(earlier), 'earlier write')} · runs "
+                              f"{plural(len(earlier), 'earlier write')} · runs "
                               f"{start}-{end} — overwritten", session=session),
                          run=((start, EARLIER, end, len(earlier)), runs)))
     for i, event in drawn:
@@ -286,10 +284,6 @@ def _save_edges(session: int, box: str, members: Sequence[Facts], context: LinkC
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
 
 def _common(locations: list[str | None]) -> str | None:
     """The one call site all ``locations`` share, or None."""
