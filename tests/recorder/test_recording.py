@@ -142,6 +142,27 @@ def test_rerunning_the_initializer_after_updates(tmp_path, kind):
     assert got["updates_since_origin"] == 0
 
 
+@pytest.mark.tf
+def test_a_variable_outside_an_earlier_new_plans_closure_is_still_indexed(tmp_path):
+    # A new plan indexes only its closure: ops built meanwhile that it does not reach must
+    # still be found by the next new plan, and by the full refresh at session close.
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        a = variable("a", 1.0, "resource")
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(a.initializer)
+            b = variable("b", 2.0, "resource")
+            c = tf.constant(3.0, name="c")
+            assert sess.run(c) == 3.0  # a new plan whose closure misses b
+            sess.run(b.initializer)
+    records = {r.name for r in read_trace(str(trace)).records
+               if type(r).__name__ == "VariableRecord"}
+    assert records == {"a", "b"}
+    got = explain(trace, "b")
+    assert kinds(got) == ["initializer"]
+    assert got["events"][0]["value"]["values"] == 2.0
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_assign_kinds(tmp_path, kind):
     """assign of a constant / feed / other variable is a new origin; v.assign(v+1) updates."""
