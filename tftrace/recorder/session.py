@@ -145,7 +145,6 @@ class SessionRecorder(StreakTracking, GrowthTracking):
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
         graph = self.graph
-        self._note_growth(leaves[:fetch_count])
         targets, names = [], []
         for leaf in leaves[:fetch_count]:
             op = _leaf_op(graph, leaf)
@@ -171,7 +170,6 @@ class SessionRecorder(StreakTracking, GrowthTracking):
             for old in list(itertools.islice(self._plans, _PLAN_CACHE_LIMIT // 4)):
                 del self._plans[old]
         self._plans[key] = plan
-        self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
 
     # -- after the run --
