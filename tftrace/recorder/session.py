@@ -1,7 +1,8 @@
 """Run recording: the per-session recorder and the traced run every way of tracing shares.
 
 Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
-fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
+fetches, the fed tensors and the graph index's ``generation`` (bumped when an initializer
+is replaced; a growing graph keeps its plans) — (2) runs the user's run unchanged, and
 (3) only when the plan writes or saves something, records it: the run record with its
 writes and a batched read of the written values. Repeated runs whose writes are all
 updates or assigns are coalesced into streaks (:mod:`tftrace.recorder.streaks`); ops built
