@@ -35,7 +35,9 @@ def analysis() -> None:
     import tensorflow as tf
 
     import models
-    from tftrace.recorder.classify import GraphIndex, analyze_run, upstream
+    from tftrace.recorder.classify import analyze_run
+    from tftrace.recorder.graph_index import GraphIndex
+    from tftrace.recorder.graph_ops import upstream
 
     started = time.perf_counter()
     graph, train_op, loss, feed = models.bert_like()

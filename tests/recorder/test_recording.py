@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import tftrace  # noqa: E402
+from tftrace.recorder import live as recorder_live  # noqa: E402
 from tftrace.recorder import session as recorder_session  # noqa: E402
 from tftrace.tracefile import RunRecord, StreakRecord, read_trace  # noqa: E402
 
@@ -240,7 +241,7 @@ def test_training_trace_grows_logarithmically_with_steps(tmp_path):
                 sess.run(w.initializer)
                 for _ in range(steps):
                     sess.run(step)
-        recorder_session.close_traces()
+        recorder_live.close_traces()
         sizes[steps] = os.path.getsize(trace)
     # 30x the steps: 5 more samples (log2), far from 30x the bytes
     assert sizes[3000] < sizes[100] * 2, sizes
@@ -435,7 +436,7 @@ def test_tracing_leaves_plain_sessions_alone_afterwards(tmp_path):
         w = variable("w", 1.0, "resource")
         with v1.Session() as sess:
             sess.run(w.initializer)
-            assert recorder_session.recorder_of(sess) is None
+            assert recorder_live.recorder_of(sess) is None
 
 
 def _notes(error):

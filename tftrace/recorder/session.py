@@ -28,7 +28,8 @@ from tensorflow.python.client import session as _tf_session
 from tftrace.escape import printable
 from tftrace.recorder import cluster, live, notes, patch
 from tftrace.recorder.capture import caller_location, short_names, summarize
-from tftrace.recorder.classify import RunPlan, analyze_run, resolve_string
+from tftrace.recorder.classify import RunPlan, analyze_run
+from tftrace.recorder.graph_ops import resolve_string
 from tftrace.recorder.signature import (
     feed_key as _feed_key,
     fed_names as _fed_names,
@@ -37,26 +38,10 @@ from tftrace.recorder.signature import (
     leaf_op as _leaf_op,
 )
 from tftrace.recorder.growth import GrowthTracking
-# The registry of live recorders has its own module; its names stay importable from here.
-from tftrace.recorder.live import (  # noqa: F401 - re-exported
-    close_traces,
-    finish,
-    finish_all,
-    join_program_threads,
-    recorder_of,
-)
 from tftrace.recorder.streaks import StreakTracking
 from tftrace.recorder.tf_errors import run_error_message as _message
 from tftrace.recorder.tf_errors import uninitialized_names as _uninitialized_names
-# The registries live in traces.py; their names stay importable from here.
-from tftrace.recorder.traces import (  # noqa: F401 - re-exported
-    TraceState,
-    _states,
-    _states_lock,
-    default_trace_path,
-    graph_index,
-    trace_state,
-)
+from tftrace.recorder.traces import TraceState, graph_index, trace_state
 from tftrace.tracefile import (
     RecorderError,
     RunError,
