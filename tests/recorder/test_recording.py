@@ -164,6 +164,37 @@ def test_a_variable_outside_an_earlier_new_plans_closure_is_still_indexed(tmp_pa
     assert got["events"][0]["value"]["values"] == 2.0
 
 
+def test_each_variable_and_saver_record_is_written_once_per_trace(tmp_path):
+    # Sessions of one graph share its index; each trace copies the index's records it has
+    # not copied yet, the latest of each name: a record changed between sessions (a
+    # replaced initializer) is written again, an unchanged one never is.
+    ckpt = save_checkpoint(tmp_path / "pre.ckpt", {"old/w": [5.0, 6.0]})
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    with tf.Graph().as_default():
+        with v1.variable_scope("new"):
+            variable("w", np.zeros(2, np.float32), "resource")
+        v1.train.Saver()
+        init = v1.global_variables_initializer()
+        with tftrace.Session(trace=first) as sess:
+            sess.run(init)
+        v1.train.init_from_checkpoint(ckpt, {"old/": "new/"})  # w's initializer replaced
+        init = v1.global_variables_initializer()
+        with tftrace.Session(trace=first) as sess, tftrace.Session(trace=second) as other:
+            sess.run(init)
+            other.run(init)
+            sess.run(init)
+
+    def written(trace):
+        return [(type(r).__name__, r.name, getattr(r, "initializer", None))
+                for r in read_trace(str(trace)).records
+                if type(r).__name__ in ("VariableRecord", "SaverRecord")]
+
+    got = written(first)
+    assert [kind for kind, _, _ in got] == ["VariableRecord", "SaverRecord", "VariableRecord"]
+    assert got[0][2] != got[2][2] and got[2][2].key == "old/w"  # the replaced initializer
+    assert written(second) == [got[2], got[1]]  # the latest of each; variables first
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_assign_kinds(tmp_path, kind):
     """assign of a constant / feed / other variable is a new origin; v.assign(v+1) updates."""
