@@ -79,7 +79,7 @@ class TraceState:
             if position == len(index.records):
                 return
             fresh = index.records[position:]
-            self.synced[index.graph_id] = len(index.records)
+            self.synced[index.graph_id] = position + len(fresh)  # not len(): it may have grown
             latest: dict[str, Any] = {}
             for record in fresh:
                 name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
