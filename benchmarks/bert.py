@@ -4,7 +4,7 @@
    variables); ``analyze_run`` timed for each signature a ``MonitoredTrainingSession``
    job makes (train op alone, with the hooks' fetches, the loss alone), in the order a
    job meets them, so later ones reuse the memo of the first. Baseline in the same process:
-   one walk over the graph (``classify.upstream``), the least any analysis must do.
+   one walk over the graph (``graph_ops.upstream``), the least any analysis must do.
 2. End to end: ``benchmarks/programs/bert_finetune.py`` run as ``python SCRIPT`` and as
    ``python -m tftrace run SCRIPT``, alternately, ``--repeats`` times each; the ratio of the
    fastest runs (TensorFlow's import and graph building included, as a user sees it).
@@ -35,7 +35,9 @@ def analysis() -> None:
     import tensorflow as tf
 
     import models
-    from tftrace.recorder.classify import GraphIndex, analyze_run, upstream
+    from tftrace.recorder.classify import analyze_run
+    from tftrace.recorder.graph_index import GraphIndex
+    from tftrace.recorder.graph_ops import upstream
 
     started = time.perf_counter()
     graph, train_op, loss, feed = models.bert_like()

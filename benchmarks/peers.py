@@ -32,7 +32,7 @@ import tensorflow as tf  # noqa: E402
 
 import models  # noqa: E402
 import tftrace  # noqa: E402
-from tftrace.recorder.session import close_traces  # noqa: E402
+from tftrace.recorder.live import close_traces  # noqa: E402
 
 v1 = tf.compat.v1
 

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import tftrace  # noqa: E402
+from tftrace.recorder import live as recorder_live  # noqa: E402
 from tftrace.recorder import session as recorder_session  # noqa: E402
 from tftrace.tracefile import RunRecord, StreakRecord, read_trace  # noqa: E402
 
@@ -142,6 +143,58 @@ def test_rerunning_the_initializer_after_updates(tmp_path, kind):
     assert got["updates_since_origin"] == 0
 
 
+@pytest.mark.tf
+def test_a_variable_outside_an_earlier_new_plans_closure_is_still_indexed(tmp_path):
+    # A new plan indexes only its closure: ops built meanwhile that it does not reach must
+    # still be found by the next new plan, and by the full refresh at session close.
+    trace = tmp_path / "trace.json"
+    with tf.Graph().as_default():
+        a = variable("a", 1.0, "resource")
+        with tftrace.Session(trace=trace) as sess:
+            sess.run(a.initializer)
+            b = variable("b", 2.0, "resource")
+            c = tf.constant(3.0, name="c")
+            assert sess.run(c) == 3.0  # a new plan whose closure misses b
+            sess.run(b.initializer)
+    records = {r.name for r in read_trace(str(trace)).records
+               if type(r).__name__ == "VariableRecord"}
+    assert records == {"a", "b"}
+    got = explain(trace, "b")
+    assert kinds(got) == ["initializer"]
+    assert got["events"][0]["value"]["values"] == 2.0
+
+
+def test_each_variable_and_saver_record_is_written_once_per_trace(tmp_path):
+    # Sessions of one graph share its index; each trace copies the index's records it has
+    # not copied yet, the latest of each name: a record changed between sessions (a
+    # replaced initializer) is written again, an unchanged one never is.
+    ckpt = save_checkpoint(tmp_path / "pre.ckpt", {"old/w": [5.0, 6.0]})
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    with tf.Graph().as_default():
+        with v1.variable_scope("new"):
+            variable("w", np.zeros(2, np.float32), "resource")
+        v1.train.Saver()
+        init = v1.global_variables_initializer()
+        with tftrace.Session(trace=first) as sess:
+            sess.run(init)
+        v1.train.init_from_checkpoint(ckpt, {"old/": "new/"})  # w's initializer replaced
+        init = v1.global_variables_initializer()
+        with tftrace.Session(trace=first) as sess, tftrace.Session(trace=second) as other:
+            sess.run(init)
+            other.run(init)
+            sess.run(init)
+
+    def written(trace):
+        return [(type(r).__name__, r.name, getattr(r, "initializer", None))
+                for r in read_trace(str(trace)).records
+                if type(r).__name__ in ("VariableRecord", "SaverRecord")]
+
+    got = written(first)
+    assert [kind for kind, _, _ in got] == ["VariableRecord", "SaverRecord", "VariableRecord"]
+    assert got[0][2] != got[2][2] and got[2][2].key == "old/w"  # the replaced initializer
+    assert written(second) == [got[2], got[1]]  # the latest of each; variables first
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_assign_kinds(tmp_path, kind):
     """assign of a constant / feed / other variable is a new origin; v.assign(v+1) updates."""
@@ -219,7 +272,7 @@ def test_training_trace_grows_logarithmically_with_steps(tmp_path):
                 sess.run(w.initializer)
                 for _ in range(steps):
                     sess.run(step)
-        recorder_session.close_traces()
+        recorder_live.close_traces()
         sizes[steps] = os.path.getsize(trace)
     # 30x the steps: 5 more samples (log2), far from 30x the bytes
     assert sizes[3000] < sizes[100] * 2, sizes
@@ -414,7 +467,7 @@ def test_tracing_leaves_plain_sessions_alone_afterwards(tmp_path):
         w = variable("w", 1.0, "resource")
         with v1.Session() as sess:
             sess.run(w.initializer)
-            assert recorder_session.recorder_of(sess) is None
+            assert recorder_live.recorder_of(sess) is None
 
 
 def _notes(error):

@@ -12,8 +12,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import tftrace  # noqa: E402
-from tftrace.recorder.classify import GraphIndex, analyze_run, upstream  # noqa: E402
-from tftrace.recorder.session import recorder_of  # noqa: E402
+from tftrace.recorder.classify import analyze_run  # noqa: E402
+from tftrace.recorder.graph_index import GraphIndex  # noqa: E402
+from tftrace.recorder.graph_ops import upstream  # noqa: E402
+from tftrace.recorder.live import recorder_of  # noqa: E402
 from tftrace.tracefile import RunRecord, StreakRecord, read_trace  # noqa: E402
 
 pytestmark = pytest.mark.tf

@@ -166,6 +166,33 @@ def test_hostile_nesting_is_one_line_and_exit_2(tmp_path, depth, capsys):
     assert err == f"tftrace: error: {trace}:2: corrupt record (nested too deeply)\n"
 
 
+@pytest.mark.parametrize("line", [
+    nested(100_000),
+    # decodes (under the parser's own limit), then too deep for the record's reader
+    '{"type": "run", "process": 1, "session": 1, "run": 1, "values": %s}' % nested(990),
+], ids=["line", "value"])
+def test_hostile_nesting_in_a_merged_trace_is_one_line_and_exit_2(tmp_path, line, capsys):
+    job = tmp_path / "job.json"
+    assert main(["merge", "-o", str(job), os.path.join(ROOT, "tests", "data",
+                                                       "cluster_wipe")]) == 0
+    lines = open_bytes(job).split(b"\n")
+    lines.insert(3, line.encode())  # after the header and the first trace's entry
+    job.write_bytes(b"\n".join(lines))
+    capsys.readouterr()
+    assert main(["check", str(job)]) == 2
+    assert capsys.readouterr().err == (
+        f"tftrace: error: {job}:4: corrupt record (nested too deeply)\n")
+
+
+def test_a_deeply_nested_first_line_is_not_taken_for_a_merged_trace(tmp_path, capsys):
+    """The merged-file sniff reads the first line too: it must not raise RecursionError."""
+    trace = tmp_path / "deep.json"
+    trace.write_bytes(nested(60_000).encode() + b"\n")
+    assert main(["check", str(trace)]) == 2
+    assert capsys.readouterr().err == (
+        f"tftrace: error: {trace}: not a tftrace trace (first line is not JSON)\n")
+
+
 VIEWER_CASES = 4
 
 

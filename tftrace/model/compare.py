@@ -9,7 +9,7 @@ updates since the origin, and its latest recorded value (the digest decides).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Collection
 
 from tftrace.errors import UnknownSession
 from tftrace.model.trace import Trace
@@ -42,13 +42,12 @@ class VariableDiff:
         return {"variable": self.variable, "change": self.change, "a": self.a, "b": self.b}
 
 
-def state(side: Side, name: str) -> dict[str, Any] | None:
-    """The state of ``name`` on ``side``, or None when that side does not have it."""
+def state(side: Side, name: str, names: Collection[str]) -> dict[str, Any] | None:
+    """The state of ``name`` on ``side``, or None when that side does not have it:
+    ``names`` are the side's variable names (``variable_names(side.session)``), best a set,
+    computed once by the caller rather than sorted again for each variable."""
     trace = side.trace
-    if side.session is not None:
-        if name not in trace.variable_names(side.session):
-            return None
-    elif name not in trace.variable_names():
+    if name not in names:
         return None
     try:
         origin = trace.origin(name, side.session)
@@ -75,11 +74,11 @@ def _digest(s: dict[str, Any]) -> str | None:
 
 def diff(a: Side, b: Side) -> list[VariableDiff]:
     """Every variable whose state differs, most significant change first."""
-    names_a = a.trace.variable_names(a.session)
-    names_b = b.trace.variable_names(b.session)
+    names_a = set(a.trace.variable_names(a.session))
+    names_b = set(b.trace.variable_names(b.session))
     found = []
-    for name in sorted(set(names_a) | set(names_b)):
-        sa, sb = state(a, name), state(b, name)
+    for name in sorted(names_a | names_b):
+        sa, sb = state(a, name, names_a), state(b, name, names_b)
         if sa is None and sb is None:
             continue
         if sb is None:

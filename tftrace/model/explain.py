@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable
 
+from tftrace.findings import plural
 from tftrace.model.display import format_summary, non_finite_counts, printable
 from tftrace.model.events import FEED, Event, Origin, process_json
 from tftrace.model.history import history_of
@@ -71,9 +72,9 @@ class Explanation:
 
     def __repr__(self) -> str:
         findings = len(self.findings)
-        return (f"<Explanation {self.verdict} ({len(self.events)} "
-                f"event{'s' if len(self.events) != 1 else ''} in session {self.session}"
-                + (f", {findings} finding{'s' if findings != 1 else ''}" if findings else "")
+        return (f"<Explanation {self.verdict} ("
+                f"{plural(len(self.events), 'event')} in session {self.session}"
+                + (f", {plural(findings, 'finding')}" if findings else "")
                 + ")>")
 
     def _repr_html_(self) -> str:
@@ -166,7 +167,7 @@ def _never_initialized(session: int, events: list[Event]) -> str:
     text = f"never initialized in session {session}"
     if events:  # only updates: a hand-edited trace, or a recorder that missed the origin
         runs = sum(e.count for e in events)
-        text += f" ({runs} update run{'s' if runs != 1 else ''} recorded without an origin)"
+        text += f" ({plural(runs, 'update run')} recorded without an origin)"
     return text
 
 
@@ -228,7 +229,7 @@ def _discarded(replaced: Event | None, updates: int) -> str:
     since ("" when nothing, e.g. an initializer simply run twice)."""
     parts = ["an assigned value"] if replaced is not None and replaced.kind == "assign" else []
     if updates:
-        parts.append(f"{updates} update{'s' if updates != 1 else ''}")
+        parts.append(plural(updates, "update"))
     return " and ".join(parts)
 
 
@@ -247,7 +248,7 @@ def _by_whom(events: list[Event]) -> str:
 def _updates_phrase(updates: int) -> str:
     if not updates:
         return ""
-    return f", then {updates} training update{'s' if updates != 1 else ''}"
+    return f", then {plural(updates, 'training update')}"
 
 
 def _non_finite_phrase(last: Event) -> str:

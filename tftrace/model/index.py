@@ -5,12 +5,12 @@ variables and 100 000 runs must answer ``explain`` at once.
 """
 from __future__ import annotations
 
-import bisect
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tftrace.errors import TraceFormatError
 from tftrace.model.events import Event, MergeNote, Process, SessionInfo, Save
+from tftrace.model.history import value_at
 from tftrace.tracefile import (
     CheckpointRecord,
     Header,
@@ -222,19 +222,11 @@ def _merge_interleaved_streaks(index: TraceIndex, key: SessionVar, events: list[
 
 def _combined(index: TraceIndex, key: SessionVar, first: Event, second: Event) -> Event:
     last_run = max(first.last_run or first.run, second.last_run or second.run)
-    value = _latest_value(index.values.get(key, []), last_run)
+    value = value_at(index.values.get(key, []), last_run)
     if value is None:
         value = second.value if second.last_run == last_run else first.value
-    return Event(variable=first.variable, kind=first.kind, session=first.session,
-                 run=first.run, count=first.count + second.count, last_run=last_run,
-                 location=first.location, op=first.op, checkpoint=first.checkpoint,
-                 key=first.key, sources=first.sources, value=value, time=first.time)
-
-
-def _latest_value(timeline: list[tuple[int, ValueSummary]], run: int) -> ValueSummary | None:
-    """The last value read at or before ``run`` (the timeline is sorted by run)."""
-    i = bisect.bisect_right(timeline, run, key=lambda item: item[0])
-    return timeline[i - 1][1] if i else None
+    # Every other field is the first event's (a new Event field is carried along).
+    return replace(first, count=first.count + second.count, last_run=last_run, value=value)
 
 
 def _replace_in_run(index: TraceIndex, old: Event, new: Event | None) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator, Sequence
 
 from tftrace.errors import TftraceError
-from tftrace.model.events import MergeNote, Process, tell_apart
+from tftrace.model.events import ORIGIN_KINDS, MergeNote, Process, tell_apart
 from tftrace.model.index import TraceIndex, build_index
 from tftrace.tracefile import (
     FORMAT_VERSION,
@@ -57,7 +57,6 @@ from tftrace.tracefile.merged import is_merged_file, read_merged, trace_files
 _JOB = re.compile(r"/job:([^/]+)")
 _TASK = re.compile(r"/task:(\d+)")
 _KIND = re.compile(r"/device:([^/]+)$|/(cpu|gpu):(\d+)$", re.IGNORECASE)
-_ORIGIN_KINDS = ("initializer", "restore", "assign")
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -468,7 +467,7 @@ def _items(group: list[_Member]) -> Iterator[_Item]:
     """Every run of the group's members, streaks split where another member wrote."""
     writes = sorted(((m, r) for m in group for r in m.items
                      if isinstance(r, RunRecord) and r.error is None
-                     and any(w.kind in _ORIGIN_KINDS for w in r.writes)),
+                     and any(w.kind in ORIGIN_KINDS for w in r.writes)),
                     key=lambda pair: pair[1].time)
     times = [r.time for _, r in writes]
     for member in group:
@@ -497,7 +496,7 @@ def _split(member: _Member, streak: StreakRecord, start: float,
     for other, run in writes:  # sorted by time
         if not start < run.time < end:
             continue
-        hit = [w for w in run.writes if w.kind in _ORIGIN_KINDS
+        hit = [w for w in run.writes if w.kind in ORIGIN_KINDS
                and other.name(w.variable) in names]
         if not hit:
             continue

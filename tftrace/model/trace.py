@@ -5,6 +5,7 @@ import html
 import os
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from tftrace.findings import plural
 from tftrace.gcpause import paused_gc
 from tftrace.model import queries
 from tftrace.model.diagnostics import SEVERITY_RANK, Diagnostic, check
@@ -56,7 +57,19 @@ class Trace:
 
     def __init__(self, raw: RawTrace):
         with paused_gc():  # a big index is many small acyclic objects (tftrace.gcpause)
-            self._index: TraceIndex = build_index(raw)
+            self._start(build_index(raw))
+
+    @classmethod
+    def _from_index(cls, index: TraceIndex) -> "Trace":
+        """A trace over an index already built (a merge's)."""
+        trace = cls.__new__(cls)
+        trace._start(index)
+        return trace
+
+    def _start(self, index: TraceIndex) -> None:
+        """What every trace starts with, one process's (``__init__``) or a merge's: its
+        index; the graph and the findings are built when first asked for."""
+        self._index: TraceIndex = index
         self._graph: nx.MultiDiGraph | None = None
         self._diagnostics: list[Diagnostic] | None = None
 
@@ -98,10 +111,7 @@ class Trace:
         from tftrace.model import merge
 
         with paused_gc():
-            index = merge.merge_traces(list(raws), name)
-        trace = cls.__new__(cls)
-        trace._index, trace._graph, trace._diagnostics = index, None, None
-        return trace
+            return cls._from_index(merge.merge_traces(list(raws), name))
 
     @property
     def processes(self) -> list[Process]:
@@ -522,8 +532,8 @@ class Trace:
         if self._index.processes:
             cut = f", {len(self._index.processes)} processes merged" + cut
         sessions, variables = len(self._index.sessions), len(self.variable_names())
-        return (f"<Trace {self.path!r}: {_plural(sessions, 'session')}, "
-                f"{_plural(variables, 'variable')}, {_plural(events, 'write event')}{cut}>")
+        return (f"<Trace {self.path!r}: {plural(sessions, 'session')}, "
+                f"{plural(variables, 'variable')}, {plural(events, 'write event')}{cut}>")
 
     def _repr_html_(self) -> str:
         e = html.escape
@@ -535,7 +545,3 @@ class Trace:
         return (f"<p>tftrace trace <code>{e(self.path)}</code></p>{cut}"
                 "<table><tr><th>session</th><th>kind</th><th>graph</th><th>variables</th>"
                 f"<th>runs</th><th>created at</th></tr>{rows}</table>")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"

@@ -11,12 +11,17 @@ a run writes and how, both on ``graph_ops`` (op types, graph walks); ``capture``
 values and stacks into plain data; ``patch`` and ``launcher`` trace unmodified programs
 (``tftrace run``).
 """
+import re
+
 
 #: Where a trace goes when no path is given (``tftrace.Session()``, ``tftrace run``).
 DEFAULT_TRACE = "tftrace.json"
 #: The environment variable naming the trace: set by ``tftrace run`` and ``tracing()``,
 #: read by every traced session of the process.
 TRACE_ENV = "TFTRACE_TRACE"
+#: The placeholders of a per-process trace path pattern (``traces/{job}{task}.json``,
+#: filled by ``cluster.expand``); anything else in braces is left as written.
+PATH_PLACEHOLDER = re.compile(r"\{(job|task|pid|host)\}")
 
 #: The one line said when recording is asked for and TensorFlow is not installed (by
 #: ``tftrace run`` as an error, by ``tftrace.Session`` as an ``ImportError``).

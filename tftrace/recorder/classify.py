@@ -10,19 +10,15 @@ This module is the "filter" half of the recorder (which variables, what kind); t
 module does the acting (reading values, writing records). What it knows of the graph it
 asks :class:`tftrace.recorder.graph_index.GraphIndex` (variables, initializers, Savers'
 keys, the memo of analysed targets), which it never builds; the op vocabulary and graph
-walks are ``graph_ops``. ``GraphIndex`` and ``upstream`` are re-exported for old imports.
+walks are ``graph_ops``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from tftrace.recorder.graph_index import (  # noqa: F401 - GraphIndex, VariableInfo re-exported
-    GraphIndex,
-    ValueReads,
-    VariableInfo,
-)
-from tftrace.recorder.graph_ops import (  # noqa: F401 - resolve_string, upstream re-exported
+from tftrace.recorder.graph_index import GraphIndex, ValueReads
+from tftrace.recorder.graph_ops import (
     ASSIGN_OPS,
     NON_READS,
     SAVE_OPS,
@@ -30,7 +26,6 @@ from tftrace.recorder.graph_ops import (  # noqa: F401 - resolve_string, upstrea
     _const_value,
     _is_state_tensor,
     is_write_op,
-    resolve_string,
     trace_restore,
     upstream,
     variable_op_of,

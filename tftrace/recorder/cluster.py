@@ -29,6 +29,7 @@ import threading
 import time
 from typing import Any, Callable
 
+from tftrace.recorder import PATH_PLACEHOLDER
 from tftrace.tracefile.records import ProcessRecord
 
 SERVER_MODULE = "tensorflow.python.training.server_lib"
@@ -37,8 +38,6 @@ SUPERVISOR_MODULE = "tensorflow.python.training.supervisor"
 TF_CONFIG = "TF_CONFIG"
 _ORIGINALS = "_tftrace_cluster_originals"
 
-# Placeholders of a trace path pattern; anything else in braces is left as written.
-_PLACEHOLDER = re.compile(r"\{(job|task|pid|host)\}")
 UNKNOWN_JOB, UNKNOWN_TASK = "local", "0"
 
 _lock = threading.RLock()
@@ -186,7 +185,7 @@ def _warn(message: str) -> None:
 # --- trace path patterns ------------------------------------------------------------------
 
 def has_placeholders(path: str) -> bool:
-    return _PLACEHOLDER.search(path) is not None
+    return PATH_PLACEHOLDER.search(path) is not None
 
 
 def expand(pattern: str, record: ProcessRecord | None = None) -> tuple[str, bool]:
@@ -216,7 +215,7 @@ def expand(pattern: str, record: ProcessRecord | None = None) -> tuple[str, bool
             return str(record.pid if record.pid is not None else os.getpid())
         return _path_safe(record.host or "localhost")
 
-    return _PLACEHOLDER.sub(value, pattern), complete
+    return PATH_PLACEHOLDER.sub(value, pattern), complete
 
 
 def _path_safe(text: str) -> str:

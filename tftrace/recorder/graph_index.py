@@ -55,8 +55,7 @@ class GraphIndex:
         self.initializer_ops: dict[str, str] = {}  # initializer op name -> variable name
         self._seen_ops = 0
         self._seen_id = -1
-        self._seen_version: int | None = None
-        self._full_version = 0
+        self._full_version = -1  # the graph version at the last full refresh
         self._indexed_restores: set[str] = set()
         self._objects: dict[str, Any] = {}
         self._collection_lengths: tuple[int, ...] = ()
@@ -112,9 +111,9 @@ class GraphIndex:
         when the graph has doubled since): the C++ op list is read whole, so this is not
         done per run."""
         version = self.graph.version
-        if version == self._seen_version:
+        if version == self._full_version:
             return
-        self._seen_version = self._full_version = version
+        self._full_version = version
         ops = self.graph.get_operations()
         new_ops = ops[self._seen_ops:]
         self._seen_ops = len(ops)
@@ -126,19 +125,20 @@ class GraphIndex:
         """Index the ops of a run's closure that the index has not seen: what a new plan
         needs (its variables declared, their initializers known) in time linear in the
         closure, however large the graph has grown. Ops outside every closure wait for the
-        next full refresh."""
+        next full refresh: no version shortcut here, as a closure indexed at this version
+        says nothing of the ops outside it (re-indexing a closure's op is a no-op)."""
         version = self.graph.version
-        if version == self._seen_version:
-            return
+        if version == self._full_version:
+            return  # the full refresh saw every op
         if version >= 2 * self._full_version + 1024:  # amortized: the graph doubled
             self.refresh()
             return
-        self._seen_version = version
         seen_id = self._seen_id
         self._index_ops([op for op in closure if op._id > seen_id])  # noqa: SLF001
 
     def _index_ops(self, new_ops: list[Any]) -> None:
-        """Variables, Savers and replaced initializers among ``new_ops`` (each op once)."""
+        """Variables, Savers and replaced initializers among ``new_ops`` (an op seen again
+        changes nothing)."""
         self._refresh_objects()
         restore_ops, assigns, new_variables = [], [], []
         for op in new_ops:

@@ -27,7 +27,6 @@ import atexit
 import importlib.machinery
 import importlib.util
 import os
-import re
 import runpy
 import signal
 import sys
@@ -37,12 +36,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from tftrace.escape import printable
-from tftrace.recorder import TENSORFLOW_MISSING, TRACE_ENV, patch
+from tftrace.recorder import PATH_PLACEHOLDER, TENSORFLOW_MISSING, TRACE_ENV, patch
 from tftrace.filelock import try_lock
 
-#: The placeholders of a per-process trace path (cluster.expand, not imported here: it
-#: brings the trace format in, and a script without TensorFlow needs none of it).
-_PLACEHOLDER = re.compile(r"\{(job|task|pid|host)\}")
 EXIT_USAGE = 2
 _TFTRACE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -303,10 +299,11 @@ def trace_target(path: str) -> tuple[str, str | None]:
         raise LaunchError("the trace path is empty; name a file with -o TRACE")
     absolute = os.path.abspath(path)
     note = None
-    if _PLACEHOLDER.search(absolute):
+    placeholder = PATH_PLACEHOLDER.search(absolute)
+    if placeholder is not None:
         # A per-process pattern (see cluster.expand): the file is named later; check the
         # deepest directory the pattern does not vary.
-        fixed = absolute[:_PLACEHOLDER.search(absolute).start()]
+        fixed = absolute[:placeholder.start()]
         existing = os.path.dirname(fixed) if not fixed.endswith(os.sep) else fixed
         while not os.path.exists(existing):
             existing = os.path.dirname(existing)

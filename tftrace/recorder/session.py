@@ -1,7 +1,8 @@
 """Run recording: the per-session recorder and the traced run every way of tracing shares.
 
 Per run, the recorder (1) looks up the cached ``RunPlan`` for the run's signature — the
-fetches, the fed tensors and the graph version — (2) runs the user's run unchanged, and
+fetches, the fed tensors and the graph index's ``generation`` (bumped when an initializer
+is replaced; a growing graph keeps its plans) — (2) runs the user's run unchanged, and
 (3) only when the plan writes or saves something, records it: the run record with its
 writes and a batched read of the written values. Repeated runs whose writes are all
 updates or assigns are coalesced into streaks (:mod:`tftrace.recorder.streaks`); ops built
@@ -27,7 +28,8 @@ from tensorflow.python.client import session as _tf_session
 from tftrace.escape import printable
 from tftrace.recorder import cluster, live, notes, patch
 from tftrace.recorder.capture import caller_location, short_names, summarize
-from tftrace.recorder.classify import RunPlan, analyze_run, resolve_string
+from tftrace.recorder.classify import RunPlan, analyze_run
+from tftrace.recorder.graph_ops import resolve_string
 from tftrace.recorder.signature import (
     feed_key as _feed_key,
     fed_names as _fed_names,
@@ -36,26 +38,10 @@ from tftrace.recorder.signature import (
     leaf_op as _leaf_op,
 )
 from tftrace.recorder.growth import GrowthTracking
-# The registry of live recorders has its own module; its names stay importable from here.
-from tftrace.recorder.live import (  # noqa: F401 - re-exported
-    close_traces,
-    finish,
-    finish_all,
-    join_program_threads,
-    recorder_of,
-)
 from tftrace.recorder.streaks import StreakTracking
 from tftrace.recorder.tf_errors import run_error_message as _message
 from tftrace.recorder.tf_errors import uninitialized_names as _uninitialized_names
-# The registries live in traces.py; their names stay importable from here.
-from tftrace.recorder.traces import (  # noqa: F401 - re-exported
-    TraceState,
-    _states,
-    _states_lock,
-    default_trace_path,
-    graph_index,
-    trace_state,
-)
+from tftrace.recorder.traces import TraceState, graph_index, trace_state
 from tftrace.tracefile import (
     RecorderError,
     RunError,
@@ -145,7 +131,6 @@ class SessionRecorder(StreakTracking, GrowthTracking):
     def _new_plan(self, key: Any, leaves: list[Any], fetch_count: int,
                   feed_dict: Any) -> RunPlan:
         graph = self.graph
-        self._note_growth(leaves[:fetch_count])
         targets, names = [], []
         for leaf in leaves[:fetch_count]:
             op = _leaf_op(graph, leaf)
@@ -171,7 +156,6 @@ class SessionRecorder(StreakTracking, GrowthTracking):
             for old in list(itertools.islice(self._plans, _PLAN_CACHE_LIMIT // 4)):
                 del self._plans[old]
         self._plans[key] = plan
-        self._version_seen = graph.version  # ops tftrace itself added are not growth
         return plan
 
     # -- after the run --

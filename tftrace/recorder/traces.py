@@ -40,7 +40,6 @@ class TraceState:
         self.writer = TraceWriter(self.path, _header())
         self.write(cluster.process_record())
         self._session_numbers = itertools.count(1)
-        self.emitted: dict[tuple[int, str], Any] = {}  # (graph, name) -> record written
         self.synced: dict[int, int] = {}  # graph -> how many of its index's records synced
         self.checkpoints: dict[str, Any] = {}  # path -> CheckpointRecord
         # variable name -> sessions that gave it a value (for "initialized only in session 1")
@@ -70,7 +69,9 @@ class TraceState:
 
     def sync_graph(self, index: GraphIndex, full: bool = True) -> None:
         """Write variable and Saver records this trace has not seen (or that changed):
-        the index's records since this trace's last sync, the latest of each."""
+        the index's records since this trace's last sync, the latest of each. The index
+        only appends, and a changed record is a new one, so that position alone keeps a
+        record from being written twice."""
         if full:
             index.refresh()
         with self.lock:
@@ -78,7 +79,7 @@ class TraceState:
             if position == len(index.records):
                 return
             fresh = index.records[position:]
-            self.synced[index.graph_id] = len(index.records)
+            self.synced[index.graph_id] = position + len(fresh)  # not len(): it may have grown
             latest: dict[str, Any] = {}
             for record in fresh:
                 name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
@@ -87,11 +88,7 @@ class TraceState:
                                key=lambda r: r.index)  # creation order
             savers = [r for r in latest.values() if not isinstance(r, VariableRecord)]
             for record in [*variables, *savers]:
-                name = record.name if isinstance(record, VariableRecord) else "saver:" + record.name
-                key = (index.graph_id, name)
-                if self.emitted.get(key) is not record:
-                    self.emitted[key] = record
-                    self.write(record, flush=False)
+                self.write(record, flush=False)
             self.writer.flush()
 
     def process_changed(self, record: Any) -> None:

@@ -23,7 +23,6 @@ from tftrace.tracefile.records import (
     Write,
     RunError,
     InitializerInfo,
-    ProcessRecord,
 )
 from tftrace.tracefile.reader import RawTrace, read_trace
 from tftrace.tracefile.writer import TraceWriter
@@ -33,6 +32,5 @@ __all__ = [
     "ProcessRecord", "RecorderError", "RunRecord", "SaveInfo", "SaverRecord", "SessionEnd",
     "SessionRecord", "StreakRecord",
     "StreakSample", "ValueSummary", "VariableRecord", "Write", "RunError", "InitializerInfo",
-    "ProcessRecord",
     "RawTrace", "read_trace", "TraceWriter",
 ]

@@ -14,8 +14,8 @@ import time
 from typing import IO, Iterable
 
 from tftrace.errors import TraceFormatError, TraceNotFound
-from tftrace.tracefile.reader import RawTrace
-from tftrace.tracefile.records import FORMAT_VERSION, RECORD_TYPES, Header
+from tftrace.tracefile.reader import RawTrace, read_records
+from tftrace.tracefile.records import FORMAT_VERSION, Header
 
 MERGED_FORMAT = "tftrace-merged"
 MERGED_VERSION = 1
@@ -29,7 +29,7 @@ def is_merged_file(path: str) -> bool:
         with open(path, "rb") as f:
             first = f.readline(1 << 16)
         header = json.loads(first)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # not JSON, or nested too deeply
         return False
     return isinstance(header, dict) and header.get("format") == MERGED_FORMAT
 
@@ -51,18 +51,18 @@ def write_merged(out: IO[str], traces: Iterable[RawTrace], tftrace_version: str)
 
 
 def read_merged(path: str) -> list[RawTrace]:
-    """The traces a merged file holds, in order. One-line errors as for a trace."""
+    """The traces a merged file holds, in order. One-line errors as for a trace; a torn
+    last line (the merge was cut short) is dropped and every trace marked ``truncated``."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
         raise TraceNotFound(f"{path}: cannot read ({e.strerror or e})") from None
-    try:
-        lines = data.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        raise TraceFormatError(f"{path}: not a merged trace (not UTF-8 text)") from None
+    # Line by line, in bytes, as a trace is read (reader.read_records): a cut inside a
+    # multi-byte character costs only the torn line.
+    lines = data.split(b"\n")
     tail = lines.pop()
-    header = _json(path, 1, lines[0] if lines else tail)
+    header = _header(path, lines[0] if lines else tail)
     version = header.get("version")
     if header.get("format") != MERGED_FORMAT or type(version) is not int or version < 1:
         raise TraceFormatError(f"{path}: not a merged tftrace trace")
@@ -70,28 +70,21 @@ def read_merged(path: str) -> list[RawTrace]:
         raise TraceFormatError(f"{path}: merged trace version {version} is newer than this "
                                f"tftrace reads (up to {MERGED_VERSION}); upgrade tftrace")
     traces: dict[int, RawTrace] = {}
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        obj = _json(path, lineno, line)
+
+    def target(lineno: int, obj: dict) -> RawTrace | None:
         number = obj.get("process")
         if type(number) is not int:
             raise TraceFormatError(f"{path}:{lineno}: record has no process number")
         if obj.get("type") == "trace":
             traces[number] = _embedded(path, lineno, obj)
-            continue
+            return None
         if number not in traces:
             raise TraceFormatError(f"{path}:{lineno}: record of process {number}, which "
                                    "the file never introduced")
-        cls = RECORD_TYPES.get(obj.get("type")) if isinstance(obj.get("type"), str) else None
-        if cls is None:
-            traces[number].skipped += 1
-            continue
-        try:
-            traces[number].records.append(cls.from_json(obj))
-        except TraceFormatError as e:
-            raise TraceFormatError(f"{path}:{lineno}: {e}") from None
-    if tail.strip():  # cut short while being written: keep what is complete
+        return traces[number]
+
+    cut = read_records(path, lines, target)
+    if cut or tail.strip():  # cut short while being written: keep what is complete
         for raw in traces.values():
             raw.truncated = True
     return [traces[n] for n in sorted(traces)]
@@ -112,13 +105,15 @@ def _embedded(path: str, lineno: int, obj: dict) -> RawTrace:
     return RawTrace(path=obj["path"], header=parsed, truncated=obj.get("truncated") is True)
 
 
-def _json(path: str, lineno: int, line: str) -> dict:
+def _header(path: str, line: bytes) -> dict:
     try:
-        obj = json.loads(line)
-    except ValueError:
-        raise TraceFormatError(f"{path}:{lineno}: corrupt record (not valid JSON)") from None
+        obj = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise TraceFormatError(f"{path}: not a merged trace (not UTF-8 text)") from None
+    except (ValueError, RecursionError):
+        raise TraceFormatError(f"{path}:1: corrupt record (not valid JSON)") from None
     if not isinstance(obj, dict):
-        raise TraceFormatError(f"{path}:{lineno}: corrupt record (not a JSON object)")
+        raise TraceFormatError(f"{path}:1: corrupt record (not a JSON object)")
     return obj
 
 

@@ -5,7 +5,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from tftrace.errors import TraceFormatError, TraceNotFound
 from tftrace.gcpause import paused_gc
@@ -77,7 +77,25 @@ def _read(path: str) -> RawTrace:
         raise TraceFormatError(f"{path}: trace cut short before its header was complete")
 
     trace = RawTrace(path=path, header=header, truncated=truncated)
-    streaks: dict[tuple[int, int], int] = {}  # (session, streak) -> index in records
+    if read_records(path, lines, lambda lineno, obj: trace):
+        trace.truncated = True
+    return trace
+
+
+def read_records(path: str, lines: list[bytes],
+                 target: Callable[[int, dict], RawTrace | None]) -> bool:
+    """Parse the record lines of a trace file (``lines[1:]``, complete lines as bytes, the
+    header first) into the :class:`RawTrace` that ``target(lineno, obj)`` names for each
+    record; ``target`` returns None for a line it took itself, and raises for a line that
+    has no place. Streak records of one session and streak are merged into one.
+
+    Returns True when the last line is not JSON (a partially synced file ending in garbage:
+    cut short). Every other bad line is a one-line :class:`TraceFormatError`; a line nested
+    too deeply for the parser too, never a RecursionError. Both readers (one process's trace
+    and a merged file) use this loop, so they take damage the same way.
+    """
+    # (id(raw trace), session, streak) -> index in that trace's records
+    streaks: dict[tuple[int, int, int], int] = {}
     last = len(lines)
     for lineno, raw in enumerate(lines[1:], start=2):
         if not raw.strip():
@@ -93,11 +111,13 @@ def _read(path: str) -> RawTrace:
             if lineno == last:
                 # A torn last line that happens to end in "\n" cannot occur with our writer,
                 # but a partially synced file can end in garbage: treat as cut short.
-                trace.truncated = True
-                break
+                return True
             raise TraceFormatError(f"{path}:{lineno}: corrupt record (not valid JSON)") from None
         if not isinstance(obj, dict):
             raise TraceFormatError(f"{path}:{lineno}: corrupt record (not a JSON object)")
+        trace = target(lineno, obj)
+        if trace is None:
+            continue
         kind = obj.get("type")
         cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is None:
@@ -111,7 +131,7 @@ def _read(path: str) -> RawTrace:
             raise TraceFormatError(f"{path}:{lineno}: corrupt record (nested too deeply)") \
                 from None
         if isinstance(record, StreakRecord):
-            key = (record.session, record.streak)
+            key = (id(trace), record.session, record.streak)
             if key in streaks:
                 i = streaks[key]
                 previous = trace.records[i]
@@ -127,7 +147,7 @@ def _read(path: str) -> RawTrace:
                 continue
             streaks[key] = len(trace.records)
         trace.records.append(record)
-    return trace
+    return False
 
 
 def _parse_header(path: str, line: bytes) -> Header:

@@ -64,6 +64,7 @@ def _not_restored(trace: Trace, session: int, restored: set[str]) -> list[str]:
 
 @rule("restored-partially")
 def restored_partially(trace: Trace) -> Iterator[Diagnostic]:
+    unused_keys = _unused_keys(trace)
     for session, run, events in trace.restores():
         restored = {e.variable for e in events}
         variables = trace.variables_while_open(session)
@@ -82,7 +83,7 @@ def restored_partially(trace: Trace) -> Iterator[Diagnostic]:
         message = (f"{what} (run {run}) loaded {len(restored)} of "
                    f"{len(graph_vars)} variables from {names(checkpoints) or 'a checkpoint'}"
                    f"; not restored (missing keys): {_not_restored_text(model, slots)}")
-        unused = _unused_keys(trace, events)
+        unused = unused_keys.get((session, run))
         if unused:
             message += (f"; checkpoint keys no variable used (unexpected keys): "
                         f"{_grouped_keys(unused)}")
@@ -120,18 +121,14 @@ def _not_restored_text(model: list[str], slots: list[str]) -> str:
                                   " — they get their values elsewhere")
 
 
-def _unused_keys(trace: Trace, events: list[Event]) -> list[str]:
-    """Keys of the restored checkpoints that no variable of this restore used: the
-    "unexpected keys" of a partial load (e.g. a pretraining head left behind)."""
-    used: dict[str, set[str]] = defaultdict(set)
-    for e in events:
-        if e.checkpoint and e.key:
-            used[e.checkpoint].add(e.key)
-    out = []
-    for path, keys in sorted(used.items()):
-        record = trace.checkpoints.get(path)
-        if record is not None and not record.error:
-            out.extend(k for k in sorted(record.keys) if k not in keys)
+def _unused_keys(trace: Trace) -> dict[tuple[int, int], list[str]]:
+    """(session, run) -> keys of the checkpoints it restored from that no variable of the
+    restore used: the "unexpected keys" of a partial load (e.g. a pretraining head left
+    behind), as the restore's checkpoint match has them (checkpoints recorded and read)."""
+    out: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for m in trace.restore_matches():  # per run, in checkpoint path order
+        if m.match is not None:
+            out[(m.run.session, m.run.run)].extend(m.match.unused)
     return out
 
 
