@@ -455,11 +455,12 @@ def _view(args: argparse.Namespace) -> int:
 WAIT_INTERVAL = 0.5
 
 
-def _wait_for_trace(path: str, sleep: Callable[[float], object] = time.sleep) -> Trace:
+def _wait_for_trace(path: str, sleep: Callable[[float], object] | None = None) -> Trace:
     """``view --follow`` on a trace not written yet (the viewer opened before the
     program): wait while the file is missing, empty or has no complete first line (its
     header), then load it. A file whose first line is written but is no trace (a foreign
     or corrupt file) is the usual one-line error, at once: waiting would never end."""
+    sleep = sleep or time.sleep  # looked up per call: tests replace time.sleep
     if not _first_line_written(path):
         print(f"tftrace: waiting for {printable(path)} to appear (start the traced "
               "program; Ctrl-C to stop)", file=sys.stderr)
